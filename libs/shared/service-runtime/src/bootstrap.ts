@@ -1,0 +1,108 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import type { Tracing } from '@roomledger/observability';
+import type { Logger } from 'pino';
+import { NestPinoLogger } from './nest-logger';
+import { protoPath } from './repo-paths';
+
+export interface ListenConfig {
+  HTTP_HOST: string;
+  HTTP_PORT: number;
+  GRPC_HOST: string;
+  GRPC_PORT: number;
+  SHUTDOWN_GRACE_MS: number;
+}
+
+export interface GrpcContract {
+  /** Proto packages served, e.g. ['roomledger.booking.v1']; grpc.health.v1 is always added. */
+  packages: string[];
+  /** Proto files relative to libs/contracts/proto. */
+  protoFiles: string[];
+}
+
+export interface StartedService {
+  app: INestApplication;
+  httpUrl: string;
+  grpcAddress: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a service's Nest application: HTTP (health, metrics, and the gateway's API) and gRPC.
+ * Tests call it too, with port 0, so they run the same start-up path as production.
+ */
+export async function startService(options: {
+  module: unknown;
+  config: ListenConfig;
+  logger: Logger;
+  grpc?: GrpcContract;
+}): Promise<StartedService> {
+  const { config, logger } = options;
+  const app = await NestFactory.create(options.module as never, {
+    logger: new NestPinoLogger(logger),
+    bufferLogs: false,
+    abortOnError: false,
+  });
+  app.flushLogs();
+  const grpc = options.grpc ?? { packages: [], protoFiles: [] };
+  app.connectMicroservice<MicroserviceOptions>(
+    {
+      transport: Transport.GRPC,
+      options: {
+        url: `${config.GRPC_HOST}:${config.GRPC_PORT}`,
+        package: ['grpc.health.v1', ...grpc.packages],
+        protoPath: [protoPath('grpc/health/v1/health.proto'), ...grpc.protoFiles.map(protoPath)],
+        loader: { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true },
+      },
+    },
+    { inheritAppConfig: true },
+  );
+  await app.startAllMicroservices();
+  await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  const address = app.getHttpServer().address() as { port: number };
+  const httpUrl = `http://${config.HTTP_HOST}:${address.port}`;
+  const grpcAddress = `${config.GRPC_HOST}:${config.GRPC_PORT}`;
+  return { app, httpUrl, grpcAddress, close: () => app.close() };
+}
+
+/** Runs a service as a process: start, log where it listens, stop cleanly on SIGTERM/SIGINT. */
+export async function runServiceProcess(options: {
+  name: string;
+  start: () => Promise<StartedService>;
+  logger: Logger;
+  tracing: Tracing;
+  graceMs: number;
+}): Promise<void> {
+  const { logger } = options;
+  let service: StartedService;
+  try {
+    service = await options.start();
+  } catch (error) {
+    logger.fatal({ err: error }, `${options.name} failed to start`);
+    await options.tracing.shutdown().catch(() => undefined);
+    process.exit(1);
+  }
+  logger.info({ http: service.httpUrl, grpc: service.grpcAddress }, `${options.name} listening`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, `${options.name} stopping`);
+    setTimeout(() => {
+      logger.error(`${options.name} did not stop within ${options.graceMs} ms; exiting`);
+      process.exit(1);
+    }, options.graceMs).unref();
+    try {
+      await service.close();
+      await options.tracing.shutdown();
+      logger.info(`${options.name} stopped`);
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, `${options.name} failed to stop cleanly`);
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
