@@ -1,0 +1,113 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { eventually } from './eventually';
+import { freePort } from './ports';
+import { testStack } from './stack';
+
+const root = join(__dirname, '../../../..');
+
+interface ServiceDefinition {
+  name: string;
+  env: Record<string, string>;
+}
+
+export interface RunningSystem {
+  gatewayUrl: string;
+  gatewayGrpcAddress: string;
+  services: Record<string, { httpUrl: string; grpcAddress: string; pid: number }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole system as real processes on free ports, built and started exactly as `npm start` does
+ * (compiled output, one process per service), against the test servers.
+ */
+export async function startSystem(options: { env?: Record<string, string> } = {}): Promise<RunningSystem> {
+  const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
+
+  const { services } = JSON.parse(readFileSync(join(root, 'infra/local/services.json'), 'utf8')) as {
+    services: ServiceDefinition[];
+  };
+  const ports = Object.fromEntries(
+    await Promise.all(services.map(async (service) => [service.name, { http: await freePort(), grpc: await freePort() }] as const)),
+  );
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  };
+  const logs: string[] = [];
+  for (const service of services) {
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      ...service.env,
+      HTTP_PORT: String(ports[service.name].http),
+      GRPC_PORT: String(ports[service.name].grpc),
+      DATABASE_URL: testStack.databaseUrl,
+      REDIS_URL: testStack.redisUrl,
+      KAFKA_BROKERS: testStack.kafkaBrokers.join(','),
+      SMTP_URL: testStack.smtpUrl,
+      OTEL_EXPORTER_OTLP_ENDPOINT: testStack.otlpEndpoint,
+      LOG_LEVEL: process.env.ROOMLEDGER_TEST_LOG_LEVEL ?? 'warn',
+      ...downstreamAddresses(ports),
+      ...options.env,
+    };
+    const child = spawn(
+      process.execPath,
+      ['--enable-source-maps', '--disable-warning=TimeoutNegativeWarning', '-r', join(root, 'scripts/register-paths.cjs'), join(root, `dist/services/${service.name}/src/main.js`)],
+      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const keep = (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean).map((line) => `${service.name}: ${line}`));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    children.push(child);
+  }
+  const gatewayUrl = `http://127.0.0.1:${ports.gateway.http}`;
+  try {
+    await eventually(async () => {
+      const exited = children.find((child) => child.exitCode !== null);
+      if (exited) throw Object.assign(new Error('a service exited during start-up'), { fatal: true });
+      const response = await fetch(`${gatewayUrl}/health/ready`);
+      if (!response.ok) throw new Error(`gateway not ready: ${await response.text()}`);
+    }, 60_000, 500);
+  } catch (error) {
+    await stop();
+    throw new Error(`the system did not become ready: ${(error as Error).message}\n${logs.slice(-40).join('\n')}`);
+  }
+  return {
+    gatewayUrl,
+    gatewayGrpcAddress: `127.0.0.1:${ports.gateway.grpc}`,
+    services: Object.fromEntries(
+      services.map((service, index) => [
+        service.name,
+        {
+          httpUrl: `http://127.0.0.1:${ports[service.name].http}`,
+          grpcAddress: `127.0.0.1:${ports[service.name].grpc}`,
+          pid: children[index].pid ?? -1,
+        },
+      ]),
+    ),
+    stop,
+  };
+}
+
+function downstreamAddresses(ports: Record<string, { http: number; grpc: number }>): Record<string, string> {
+  const entries = ['room', 'booking', 'user', 'notification'].flatMap((name) => [
+    [`${name.toUpperCase()}_SERVICE_HTTP_URL`, `http://127.0.0.1:${ports[name].http}`],
+    [`${name.toUpperCase()}_SERVICE_GRPC_ADDRESS`, `127.0.0.1:${ports[name].grpc}`],
+  ]);
+  return Object.fromEntries(entries);
+}
