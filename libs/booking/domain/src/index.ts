@@ -1,0 +1,11 @@
+export * from './errors';
+export * from './instants';
+export * from './intervals';
+export * from './opening-hours';
+export * from './room-policy';
+export * from './room-schedule.commands';
+export * from './room-schedule.events';
+export * from './room-schedule.state';
+export * from './room-schedule';
+export * from './availability';
+export { MAX_SERIES_OCCURRENCES } from './decide-series';

@@ -1,0 +1,27 @@
+import { Temporal } from 'temporal-polyfill';
+
+/** An instant as an ISO-8601 string. Everything this library writes is UTC with a `Z`. */
+export type IsoInstant = string;
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 60 * MINUTE_MS;
+export const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * Strict parse of a caller-supplied instant: RFC 3339 with an offset (`Z` or `+01:00`);
+ * a local date-time without offset is refused. Returns epoch milliseconds, or undefined.
+ */
+export const parseInstant = (value: unknown): number | undefined => {
+  if (typeof value !== 'string') return undefined;
+  try {
+    return Temporal.Instant.from(value).epochMilliseconds;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Epoch milliseconds of an instant this library wrote itself (canonical, always valid). */
+export const msOf = (instant: IsoInstant): number => Date.parse(instant);
+
+/** The canonical UTC form, e.g. `2026-03-02T09:00:00Z` (milliseconds only when present). */
+export const isoOf = (epochMs: number): IsoInstant => new Date(epochMs).toISOString().replace('.000Z', 'Z');

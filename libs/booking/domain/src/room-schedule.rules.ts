@@ -1,0 +1,208 @@
+import {
+  AlreadyExists,
+  Forbidden,
+  NotFound,
+  RoomNotKnown,
+  RoomRetired,
+  SlotTaken,
+  UnderMaintenance,
+  ValidationFailed,
+  VersionMismatch,
+  type TimeSpan,
+} from './errors';
+import { isoOf, msOf, parseInstant, type IsoInstant } from './instants';
+import { merge, overlaps, saturated, type Interval } from './intervals';
+import { checkSlotPolicy, occupied, type SlotChecks } from './room-policy';
+import type { Actor, CommandMetadata } from './room-schedule.commands';
+import {
+  isForgotten,
+  type ActiveRoomSchedule,
+  type KnownRoom,
+  type KnownRoomSchedule,
+  type MaintenanceBlock,
+  type RoomScheduleState,
+  type ScheduledBooking,
+} from './room-schedule.state';
+
+/** The rules every RoomSchedule decision shares: context, lookups, authorization, occupancy. */
+
+export interface DecisionContext {
+  readonly now: number;
+  /** `now` in canonical UTC form; every event of the decision carries it. */
+  readonly occurredAt: IsoInstant;
+  readonly actor: Actor;
+}
+
+export const contextOf = (metadata: CommandMetadata): DecisionContext => {
+  const now = parseInstant(metadata?.now);
+  if (now === undefined) throw new ValidationFailed('metadata.now', 'an instant with an offset');
+  if (typeof metadata.actor?.userId !== 'string' || !Array.isArray(metadata.actor.roles))
+    throw new ValidationFailed('metadata.actor', 'userId and roles');
+  return { now, occurredAt: isoOf(now), actor: metadata.actor };
+};
+
+export const requireId = (value: unknown, field: string): string => {
+  if (typeof value !== 'string' || value === '') throw new ValidationFailed(field, 'a non-empty id');
+  return value;
+};
+
+export const requireTitle = (value: unknown): string => {
+  if (typeof value !== 'string') throw new ValidationFailed('title', 'a string');
+  return value;
+};
+
+/** A requested interval in epoch ms: both ends instants with an offset, end after start. */
+export const requireSlot = (
+  value: { readonly start: unknown; readonly end: unknown },
+  field = '',
+): Interval => {
+  const start = parseInstant(value.start);
+  const end = parseInstant(value.end);
+  if (start === undefined) throw new ValidationFailed(`${field}start`, 'an instant with an offset');
+  if (end === undefined) throw new ValidationFailed(`${field}end`, 'an instant with an offset');
+  if (end <= start) throw new ValidationFailed(`${field}end`, 'after start');
+  return { start, end };
+};
+
+export const spanOf = (interval: Interval): TimeSpan => ({
+  start: isoOf(interval.start),
+  end: isoOf(interval.end),
+});
+export const intervalOf = (span: TimeSpan): Interval => ({ start: msOf(span.start), end: msOf(span.end) });
+
+export const requireKnownRoom = (state: RoomScheduleState): KnownRoom => {
+  if (state.status === 'unknown') throw new RoomNotKnown();
+  return state;
+};
+
+export const requireOpenRoom = (room: KnownRoom): ActiveRoomSchedule => {
+  if (room.status === 'retired') throw new RoomRetired('the room is retired');
+  return room;
+};
+
+export const isAdmin = (actor: Actor): boolean => actor.roles.includes('admin');
+
+export const requireAdmin = (actor: Actor, what: string): void => {
+  if (!isAdmin(actor)) throw new Forbidden(`only an admin may ${what}`);
+};
+
+/** The organizer of a new booking: the actor, or anyone when the actor is an admin. */
+export const organizerFor = (actor: Actor, organizerId: string | undefined): string => {
+  const organizer = organizerId ?? actor.userId;
+  if (organizer !== actor.userId && !isAdmin(actor))
+    throw new Forbidden('only an admin may book for someone else');
+  return organizer;
+};
+
+export const requireOrganizerOrAdmin = (actor: Actor, booking: ScheduledBooking, what: string): void => {
+  if (booking.organizerId !== actor.userId && !isAdmin(actor))
+    throw new Forbidden(`only the organizer or an admin may ${what}`);
+};
+
+export const findBooking = (
+  room: KnownRoomSchedule,
+  bookingId: string,
+  now: number,
+): ScheduledBooking | undefined => {
+  const booking = Object.hasOwn(room.bookings, bookingId) ? room.bookings[bookingId] : undefined;
+  return booking && !isForgotten(booking, room, now) ? booking : undefined;
+};
+
+export const requireBooking = (room: KnownRoomSchedule, bookingId: string, now: number): ScheduledBooking => {
+  const booking = findBooking(room, bookingId, now);
+  if (!booking) throw new NotFound('booking', bookingId);
+  return booking;
+};
+
+export const findBlock = (
+  room: KnownRoomSchedule,
+  blockId: string,
+  now: number,
+): MaintenanceBlock | undefined => {
+  const block = Object.hasOwn(room.maintenance, blockId) ? room.maintenance[blockId] : undefined;
+  return block && !isForgotten(block, room, now) ? block : undefined;
+};
+
+export const requireUnusedIds = (
+  room: KnownRoomSchedule,
+  bookingIds: readonly string[],
+  now: number,
+): void => {
+  const used = bookingIds.find((id) => findBooking(room, id, now));
+  if (used !== undefined) throw new AlreadyExists(used);
+};
+
+/** `If-Match`: compared with the booking's own version, not the stream's revision. */
+export const requireVersion = (booking: ScheduledBooking, expectedVersion: number | undefined): void => {
+  if (expectedVersion !== undefined && expectedVersion !== booking.version)
+    throw new VersionMismatch(booking.bookingId, expectedVersion, booking.version);
+};
+
+/** Confirmed bookings and holds that have not expired at `now`: what takes a seat. */
+export const liveBookings = (room: KnownRoomSchedule, now: number): ScheduledBooking[] =>
+  Object.values(room.bookings).filter(
+    (booking) =>
+      !isForgotten(booking, room, now) &&
+      (booking.status === 'confirmed' || (booking.status === 'held' && msOf(booking.expiresAt) > now)),
+  );
+
+export interface OccupancyOptions {
+  /** A booking being rescheduled does not conflict with itself. */
+  readonly excluding?: string;
+  /** Entries decided earlier in the same decision (a series' accepted occurrences), raw intervals. */
+  readonly alsoTaken?: readonly Interval[];
+}
+
+/** Where the room has no seat left at `now`, buffers applied: for one seat, the union of live entries. */
+export const fullyTaken = (
+  room: KnownRoomSchedule,
+  now: number,
+  options: OccupancyOptions = {},
+): Interval[] =>
+  saturated(
+    [
+      ...liveBookings(room, now)
+        .filter((booking) => booking.bookingId !== options.excluding)
+        .map(intervalOf),
+      ...(options.alsoTaken ?? []),
+    ].map((interval) => occupied(room.policy, interval)),
+    room.policy.seats,
+  );
+
+export const activeBlocks = (room: KnownRoomSchedule, now: number): MaintenanceBlock[] =>
+  Object.values(room.maintenance).filter((block) => !isForgotten(block, room, now));
+
+/** The busy intervals a slot (plus its buffers) would run into. */
+export const conflictsOf = (
+  room: KnownRoomSchedule,
+  slot: Interval,
+  now: number,
+  options: OccupancyOptions = {},
+): Interval[] => {
+  const needed = occupied(room.policy, slot);
+  return fullyTaken(room, now, options).filter((busy) => overlaps(busy, needed));
+};
+
+export const checkNotUnderMaintenance = (room: KnownRoomSchedule, slot: Interval, now: number): void => {
+  const needed = occupied(room.policy, slot);
+  const block = activeBlocks(room, now).find((candidate) => overlaps(intervalOf(candidate), needed));
+  if (block)
+    throw new UnderMaintenance(`maintenance ${block.blockId} ${block.start}/${block.end}`, spanOf(slot));
+};
+
+/** Every rule for putting a slot in the schedule: policy, maintenance, then seats. */
+export const checkPlacement = (
+  room: ActiveRoomSchedule,
+  slot: Interval,
+  now: number,
+  options: OccupancyOptions & { readonly checks?: SlotChecks } = {},
+): void => {
+  checkSlotPolicy(room.policy, slot, now, options.checks);
+  checkNotUnderMaintenance(room, slot, now);
+  const conflicts = conflictsOf(room, slot, now, options);
+  if (conflicts.length > 0) throw new SlotTaken(merge(conflicts).map(spanOf));
+};
+
+/** Leaves optional fields out instead of writing `undefined`, so events serialize and compare cleanly. */
+export const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
