@@ -1,17 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import {
-  KAFKA,
-  KafkaModule,
-  kafkaCheck,
-  PG_POOL,
-  PostgresModule,
-  postgresCheck,
-  ServiceRuntimeModule,
-  startService,
-  type StartedService,
-} from '@roomledger/service-runtime';
-import type { Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
+import { serviceModules, startService, type StartedService } from '@roomledger/service-runtime';
 import type { Logger } from 'pino';
 import type { BookingConfig } from './config';
 
@@ -20,18 +8,12 @@ export class BookingAppModule {
   static forRoot(config: BookingConfig, logger: Logger): DynamicModule {
     return {
       module: BookingAppModule,
-      imports: [
-        ServiceRuntimeModule.forRoot({
-          service: 'booking',
-          logger,
-          readiness: {
-            inject: [PG_POOL, KAFKA],
-            useFactory: (pool: Pool, kafka: Kafka) => [postgresCheck(pool), kafkaCheck(kafka)],
-          },
-        }),
-        PostgresModule.forRoot(config.DATABASE_URL),
-        KafkaModule.forRoot(config.KAFKA_BROKERS),
-      ],
+      imports: serviceModules({
+        service: 'booking',
+        logger,
+        postgres: { url: config.DATABASE_URL },
+        kafka: { brokers: config.KAFKA_BROKERS },
+      }),
     };
   }
 }

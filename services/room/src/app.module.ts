@@ -1,17 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import {
-  KAFKA,
-  KafkaModule,
-  kafkaCheck,
-  PG_POOL,
-  PostgresModule,
-  postgresCheck,
-  ServiceRuntimeModule,
-  startService,
-  type StartedService,
-} from '@roomledger/service-runtime';
-import type { Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
+import { serviceModules, startService, type StartedService } from '@roomledger/service-runtime';
 import type { Logger } from 'pino';
 import type { RoomConfig } from './config';
 
@@ -20,18 +8,12 @@ export class RoomAppModule {
   static forRoot(config: RoomConfig, logger: Logger): DynamicModule {
     return {
       module: RoomAppModule,
-      imports: [
-        ServiceRuntimeModule.forRoot({
-          service: 'room',
-          logger,
-          readiness: {
-            inject: [PG_POOL, KAFKA],
-            useFactory: (pool: Pool, kafka: Kafka) => [postgresCheck(pool), kafkaCheck(kafka)],
-          },
-        }),
-        PostgresModule.forRoot(config.DATABASE_URL),
-        KafkaModule.forRoot(config.KAFKA_BROKERS),
-      ],
+      imports: serviceModules({
+        service: 'room',
+        logger,
+        postgres: { url: config.DATABASE_URL },
+        kafka: { brokers: config.KAFKA_BROKERS },
+      }),
     };
   }
 }

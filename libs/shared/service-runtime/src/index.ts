@@ -5,3 +5,4 @@ export * from './clients';
 export * from './bootstrap';
 export * from './nest-logger';
 export * from './repo-paths';
+export * from './service-modules';

@@ -1,6 +1,9 @@
 import { credentials, loadPackageDefinition, type ServiceClientConstructor } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { protoPath, type StartedService } from '@roomledger/service-runtime';
+import { join } from 'node:path';
+import type { StartedService } from './services';
+
+const healthProto = join(__dirname, '../../../contracts/proto/grpc/health/v1/health.proto');
 
 /** Asserts what every roomledger service promises its operators, from outside, over HTTP and gRPC. */
 export async function expectOperable(service: StartedService, dependencies: string[]): Promise<void> {
@@ -25,7 +28,7 @@ export async function expectOperable(service: StartedService, dependencies: stri
 }
 
 export function grpcHealth(address: string): Promise<string> {
-  const definition = loadSync(protoPath('grpc/health/v1/health.proto'), { enums: String });
+  const definition = loadSync(healthProto, { enums: String });
   const grpcPackage = loadPackageDefinition(definition) as unknown as {
     grpc: { health: { v1: { Health: ServiceClientConstructor } } };
   };

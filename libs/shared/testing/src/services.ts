@@ -1,9 +1,15 @@
 import { loadConfig, type EnvSchema } from '@roomledger/config';
 import { createLogger, type Logger } from '@roomledger/observability';
-import type { StartedService } from '@roomledger/service-runtime';
 import type { z } from 'zod';
 import { freePort } from './ports';
 import { testStack } from './stack';
+
+/** What a started service offers a test (structurally the runtime's StartedService). */
+export interface StartedService {
+  httpUrl: string;
+  grpcAddress: string;
+  close(): Promise<void>;
+}
 
 /**
  * Starts a real service in the test process on free ports, against the test servers, through the
