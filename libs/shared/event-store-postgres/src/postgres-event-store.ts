@@ -1,0 +1,401 @@
+import {
+  assertBatchSize,
+  assertCategories,
+  assertReadFrom,
+  assertStreamName,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  normalizeLimit,
+  prepareAppend,
+  type AppendOptions,
+  type AppendResult,
+  type Checkpoint,
+  type EventLike,
+  type EventStore,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type Snapshot,
+  type StreamState,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionBatch,
+} from '@roomledger/event-store';
+import { Pool } from 'pg';
+import { appendEvents } from './append';
+import { AppendSignal } from './append-signal';
+import { assertSchemaName, migrate, quoteIdent } from './migrations';
+
+export interface PostgresEventStoreOptions {
+  readonly connectionString: string;
+  /** Schema holding the store's tables (default `event_store`). */
+  readonly schema?: string;
+  /** Connections in the store's pool (default 10). */
+  readonly poolSize?: number;
+  /**
+   * Server-side limit for a connection idle inside a transaction (default 10 s). An open transaction
+   * anywhere on the server holds back every subscriber, so a forgotten one must not live long.
+   */
+  readonly idleInTransactionTimeoutMs?: number;
+  /** Subscribers re-read at least this often when nothing woke them (default 250 ms). */
+  readonly pollIntervalMs?: number;
+  /** Cross-process wake-ups: at most one NOTIFY per this many ms after appends (default 20; -1 = none). */
+  readonly notifyCoalesceMs?: number;
+  /** Events per read round trip (default 500). */
+  readonly batchSize?: number;
+  readonly applicationName?: string;
+}
+
+interface EventRow {
+  global_position: string;
+  transaction_id: string;
+  stream_name: string;
+  revision: string;
+  event_id: string;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  created_at: Date;
+}
+
+const EVENT_COLUMNS = `e.global_position, e.transaction_id::text as transaction_id, e.stream_name, e.revision,
+  e.event_id, e.type, e.data, e.metadata, e.created_at`;
+
+/** Upper bound of a revision or position when a read has none. */
+const MAX_BIGINT = (1n << 63n) - 1n;
+
+/**
+ * The PostgreSQL event store. Create it with {@link PostgresEventStore.create}, which applies the
+ * schema's migrations first. See the README for the design (locking, gap-safe `$all`, checkpoints).
+ */
+export class PostgresEventStore implements EventStore {
+  private readonly s: string;
+  private readonly subscriptions = new Set<Subscription>();
+  private closed = false;
+
+  private constructor(
+    /** The store's own pool; exposed for health checks. */
+    readonly pool: Pool,
+    readonly schema: string,
+    private readonly signal: AppendSignal,
+    private readonly pollIntervalMs: number,
+    private readonly batchSize: number,
+  ) {
+    this.s = quoteIdent(schema);
+  }
+
+  static async create(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
+    const schema = options.schema ?? 'event_store';
+    assertSchemaName(schema);
+    const batchSize = options.batchSize ?? 500;
+    assertBatchSize(batchSize);
+    const pool = new Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 10_000,
+      application_name: options.applicationName ?? 'roomledger-event-store',
+    });
+    // An idle pooled connection that dies (server restart) must not crash the process.
+    pool.on('error', () => undefined);
+    try {
+      await migrate(pool, schema);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    const signal = new AppendSignal(
+      pool,
+      options.connectionString,
+      `roomledger_event_store_${schema}`,
+      options.notifyCoalesceMs ?? 20,
+    );
+    return new PostgresEventStore(pool, schema, signal, options.pollIntervalMs ?? 250, batchSize);
+  }
+
+  async append<E extends EventLike>(
+    streamName: string,
+    events: readonly NewEvent<E>[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
+    const expected = options.expected ?? 'any';
+    const prepared = prepareAppend(streamName, events, expected);
+    const result = await appendEvents(this.pool, this.schema, streamName, prepared, expected);
+    this.signal.appended();
+    return result;
+  }
+
+  async streamState(streamName: string): Promise<StreamState> {
+    assertStreamName(streamName);
+    const { rows } = await this.pool.query<{ revision: string }>(
+      `select revision from ${this.s}.streams where stream_name = $1`,
+      [streamName],
+    );
+    return rows.length === 0 ? 'no_stream' : BigInt(rows[0].revision);
+  }
+
+  async *readStream<E extends EventLike = EventLike>(
+    streamName: string,
+    options: ReadStreamOptions = {},
+  ): AsyncGenerator<RecordedEvent<E>> {
+    assertStreamName(streamName);
+    assertReadFrom(options.from);
+    const backwards = options.direction === 'backwards';
+    const batchSize = options.batchSize ?? this.batchSize;
+    assertBatchSize(batchSize);
+    let remaining = normalizeLimit(options.limit) ?? MAX_BIGINT;
+    const from = options.from ?? (backwards ? 'end' : 'start');
+    let next = from === 'start' ? 0n : from === 'end' ? MAX_BIGINT : from;
+    if (from === 'end' && !backwards) return;
+    const text = backwards
+      ? `select ${EVENT_COLUMNS} from ${this.s}.events e
+         where e.stream_name = $1 and e.revision <= $2 order by e.revision desc limit $3`
+      : `select ${EVENT_COLUMNS} from ${this.s}.events e
+         where e.stream_name = $1 and e.revision >= $2 order by e.revision limit $3`;
+    while (remaining > 0n && next >= 0n) {
+      const limit = remaining < BigInt(batchSize) ? Number(remaining) : batchSize;
+      const { rows } = await this.pool.query<EventRow>({
+        name: `roomledger_event_store_read_${backwards ? 'backwards' : 'forwards'}_${this.schema}`,
+        text,
+        values: [streamName, next.toString(), limit],
+      });
+      for (const row of rows) yield toRecordedEvent<E>(row);
+      if (rows.length < limit) return;
+      remaining -= BigInt(rows.length);
+      const last = BigInt(rows[rows.length - 1].revision);
+      next = backwards ? last - 1n : last + 1n;
+    }
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
+    assertCategories(options.categories);
+    const batchSize = options.batchSize ?? this.batchSize;
+    assertBatchSize(batchSize);
+    let remaining = normalizeLimit(options.limit) ?? MAX_BIGINT;
+    let after = options.from;
+    while (remaining > 0n) {
+      const limit = remaining < BigInt(batchSize) ? Number(remaining) : batchSize;
+      const events = await this.readAllPage(after, options.categories, limit);
+      yield* events;
+      if (events.length < limit) return;
+      remaining -= BigInt(events.length);
+      after = events[events.length - 1].checkpoint;
+    }
+  }
+
+  subscribe(options: SubscribeOptions = {}): Subscription {
+    assertCategories(options.categories);
+    const batchSize = options.batchSize ?? this.batchSize;
+    assertBatchSize(batchSize);
+    if (this.closed) throw new Error('the event store is closed');
+    const subscription = new PostgresSubscription(
+      (after, limit) => this.readAllPage(after, options.categories, limit),
+      () => this.hasEventsBeyondHorizon(),
+      this.signal,
+      { from: options.from, batchSize, pollIntervalMs: this.pollIntervalMs, signal: options.signal },
+      () => this.subscriptions.delete(subscription),
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async saveSnapshot(streamName: string, revision: bigint, state: unknown): Promise<void> {
+    assertStreamName(streamName);
+    // A slower writer's older snapshot never replaces a newer one.
+    await this.pool.query(
+      `insert into ${this.s}.snapshots as s (stream_name, revision, state) values ($1, $2, $3::jsonb)
+       on conflict (stream_name) do update set revision = excluded.revision, state = excluded.state, created_at = now()
+       where s.revision <= excluded.revision`,
+      [streamName, revision.toString(), JSON.stringify(state)],
+    );
+  }
+
+  async loadSnapshot<S = unknown>(streamName: string): Promise<Snapshot<S> | undefined> {
+    assertStreamName(streamName);
+    const { rows } = await this.pool.query<{ revision: string; state: S; created_at: Date }>(
+      `select revision, state, created_at from ${this.s}.snapshots where stream_name = $1`,
+      [streamName],
+    );
+    if (rows.length === 0) return undefined;
+    return {
+      streamName,
+      revision: BigInt(rows[0].revision),
+      state: rows[0].state,
+      createdAt: rows[0].created_at,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    await this.signal.close();
+    await this.pool.end();
+  }
+
+  /**
+   * One page of `$all` after `after`, in (transaction id, position) order, holding only rows of
+   * transactions older than the oldest one still running: those are final, so no later commit can
+   * land before the page's end. Categories are read one index range each (lateral) and merged.
+   */
+  private async readAllPage(
+    after: Checkpoint | undefined,
+    categories: readonly string[] | undefined,
+    limit: number,
+  ): Promise<RecordedEvent[]> {
+    const values: unknown[] = [limit];
+    let afterCondition = '';
+    if (after !== undefined) {
+      const { major, minor } = decodeCheckpoint(after);
+      values.push(major.toString(), minor.toString());
+      afterCondition = `and (e.transaction_id, e.global_position) > ($2::text::xid8, $3::bigint)`;
+    }
+    const horizon = `e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())`;
+    let text: string;
+    if (categories === undefined) {
+      text = `select ${EVENT_COLUMNS} from ${this.s}.events e
+        where ${horizon} ${afterCondition}
+        order by e.transaction_id, e.global_position limit $1`;
+    } else {
+      values.push(categories);
+      text = `select e.* from unnest($${values.length}::text[]) c(category)
+        cross join lateral (
+          select ${EVENT_COLUMNS}, e.transaction_id as xid from ${this.s}.events e
+          where e.category = c.category and ${horizon} ${afterCondition}
+          order by e.transaction_id, e.global_position limit $1
+        ) e
+        order by e.xid, e.global_position limit $1`;
+    }
+    const name = `roomledger_event_store_all_${after === undefined ? 'start' : 'after'}_${categories === undefined ? 'all' : 'categories'}_${this.schema}`;
+    const { rows } = await this.pool.query<EventRow>({ name, text, values });
+    return rows.map((row) => toRecordedEvent(row));
+  }
+
+  /** Whether committed events wait behind the horizon (a longer transaction is still open). */
+  private async hasEventsBeyondHorizon(): Promise<boolean> {
+    const { rows } = await this.pool.query<{ pending: boolean }>({
+      name: `roomledger_event_store_pending_${this.schema}`,
+      text: `select exists (select 1 from ${this.s}.events e
+             where e.transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) as pending`,
+    });
+    return rows[0].pending;
+  }
+}
+
+interface PostgresSubscriptionOptions {
+  readonly from: Checkpoint | undefined;
+  readonly batchSize: number;
+  readonly pollIntervalMs: number;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Polls pages of `$all` after its checkpoint; sleeps until woken, or the poll interval, when caught up. */
+class PostgresSubscription implements Subscription {
+  private stopped = false;
+  private iterator: AsyncGenerator<SubscriptionBatch> | undefined;
+  private readonly stopWaiting = new AbortController();
+
+  constructor(
+    private readonly readPage: (after: Checkpoint | undefined, limit: number) => Promise<RecordedEvent[]>,
+    private readonly eventsBeyondHorizon: () => Promise<boolean>,
+    private readonly appendSignal: AppendSignal,
+    private readonly options: PostgresSubscriptionOptions,
+    private readonly onEnd: () => void,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncGenerator<SubscriptionBatch> {
+    if (this.iterator) throw new Error('a subscription can be iterated only once');
+    this.iterator = this.batches();
+    return this.iterator;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopWaiting.abort();
+    // A generator that never started runs no `finally`: forget the subscription here as well.
+    await this.iterator?.return(undefined);
+    this.onEnd();
+  }
+
+  private async *batches(): AsyncGenerator<SubscriptionBatch> {
+    const { batchSize, pollIntervalMs, signal } = this.options;
+    const onAbort = (): void => void this.stop();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let checkpoint = this.options.from;
+    let caughtUpReported = false;
+    let backoffMs = 5;
+    try {
+      while (!this.stopped && !signal?.aborted) {
+        // Armed before reading, so an append committed during the read or the consumer's work wakes us.
+        const armed = this.appendSignal.arm();
+        const events = await this.readPage(checkpoint, batchSize);
+        if (this.stopped) return;
+        if (events.length > 0) {
+          checkpoint = events[events.length - 1].checkpoint;
+          const caughtUp = events.length < batchSize;
+          caughtUpReported ||= caughtUp;
+          backoffMs = 5;
+          yield { events, checkpoint, caughtUp };
+          if (!caughtUp) continue;
+        } else if (!caughtUpReported) {
+          caughtUpReported = true;
+          yield { events: [], checkpoint, caughtUp: true };
+        }
+        if (this.stopped) return;
+        // Committed rows behind the horizon become readable as soon as the older transaction ends, which
+        // nothing announces: re-read soon, backing off, instead of waiting for the next poll.
+        if (await this.eventsBeyondHorizon()) {
+          await this.sleep(backoffMs);
+          backoffMs = Math.min(backoffMs * 2, pollIntervalMs);
+        } else {
+          backoffMs = 5;
+          await this.waitForAppend(armed, pollIntervalMs);
+        }
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.stopped = true;
+      this.onEnd();
+    }
+  }
+
+  private waitForAppend(armed: number, timeoutMs: number): Promise<void> {
+    if (this.stopWaiting.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const stop = (): void => resolve();
+      this.stopWaiting.signal.addEventListener('abort', stop, { once: true });
+      void this.appendSignal.wait(armed, timeoutMs).then(() => {
+        this.stopWaiting.signal.removeEventListener('abort', stop);
+        resolve();
+      });
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const stopSignal = this.stopWaiting.signal;
+      function done(): void {
+        clearTimeout(timer);
+        stopSignal.removeEventListener('abort', done);
+        resolve();
+      }
+      stopSignal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+function toRecordedEvent<E extends EventLike = EventLike>(row: EventRow): RecordedEvent<E> {
+  const position = BigInt(row.global_position);
+  return {
+    eventId: row.event_id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    streamName: row.stream_name,
+    revision: BigInt(row.revision),
+    position,
+    checkpoint: encodeCheckpoint({ major: BigInt(row.transaction_id), minor: position }),
+    createdAt: row.created_at,
+  } as unknown as RecordedEvent<E>;
+}

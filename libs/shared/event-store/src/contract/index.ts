@@ -1,0 +1,2 @@
+export { describeEventStoreContract } from './describe-event-store-contract';
+export type { EventStoreContractFactory, EventStoreContractSubject, HeldAppend } from './support';

@@ -1,0 +1,98 @@
+import { categoryOf } from './event';
+import { InvalidEventStoreRequest } from './errors';
+import {
+  assertCategories,
+  assertReadFrom,
+  normalizeLimit,
+  prepareAppend,
+  streamNameMatchesCategories,
+} from './validation';
+
+describe('Preparing an append', () => {
+  const id = '0b6e3f3c-8a3e-4b8a-9c61-0f8e2c1d5a77';
+
+  it('keeps given ids (lower-cased), draws missing ones, and gives every event metadata', () => {
+    const [given, drawn] = prepareAppend(
+      'meeting-1',
+      [
+        { eventId: id.toUpperCase(), type: 'Scheduled', data: { a: 1 }, metadata: { correlationId: 'c' } },
+        { type: 'Updated', data: {} },
+      ],
+      'any',
+    );
+    expect(given).toEqual({
+      eventId: id,
+      type: 'Scheduled',
+      data: { a: 1 },
+      metadata: { correlationId: 'c' },
+    });
+    expect(drawn.eventId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(drawn.metadata).toEqual({});
+  });
+
+  it.each([
+    ['no events', 'meeting-1', []],
+    ['an empty stream name', '', [{ type: 'A', data: {} }]],
+    ['a system stream', '$all', [{ type: 'A', data: {} }]],
+    ['a malformed id', 'meeting-1', [{ eventId: 'x', type: 'A', data: {} }]],
+    [
+      'an id twice',
+      'meeting-1',
+      [
+        { eventId: id, type: 'A', data: {} },
+        { eventId: id, type: 'B', data: {} },
+      ],
+    ],
+    ['an event without type', 'meeting-1', [{ type: '', data: {} }]],
+    ['an event without data', 'meeting-1', [{ type: 'A', data: undefined }]],
+  ])('refuses %s', (_, stream, events) => {
+    expect(() => prepareAppend(stream, events, 'any')).toThrow(InvalidEventStoreRequest);
+  });
+
+  it('refuses an expected state that is not one', () => {
+    expect(() => prepareAppend('meeting-1', [{ type: 'A', data: {} }], -1n)).toThrow(
+      InvalidEventStoreRequest,
+    );
+  });
+});
+
+describe('Categories', () => {
+  it('are the stream name up to the first dash', () => {
+    expect(categoryOf('roomSchedule-42')).toBe('roomSchedule');
+    expect(categoryOf('meeting-a-b')).toBe('meeting');
+    expect(categoryOf('standalone')).toBe('standalone');
+  });
+
+  it('match streams of exactly that category', () => {
+    expect(streamNameMatchesCategories('room-1', ['room'])).toBe(true);
+    expect(streamNameMatchesCategories('roomSchedule-1', ['room'])).toBe(false);
+    expect(streamNameMatchesCategories('room', ['room'])).toBe(true);
+    expect(streamNameMatchesCategories('$snapshot-room-1', undefined)).toBe(false);
+    expect(streamNameMatchesCategories('anything-1', undefined)).toBe(true);
+  });
+
+  it('are named without the dash', () => {
+    expect(() => assertCategories(['roomSchedule-'])).toThrow(InvalidEventStoreRequest);
+    expect(() => assertCategories([])).toThrow(InvalidEventStoreRequest);
+    expect(() => assertCategories(['roomSchedule', 'meeting'])).not.toThrow();
+  });
+});
+
+describe('Where a stream read starts', () => {
+  it('is a revision, start or end', () => {
+    expect(() => assertReadFrom(0n)).not.toThrow();
+    expect(() => assertReadFrom('end')).not.toThrow();
+    expect(() => assertReadFrom(-1n)).toThrow(InvalidEventStoreRequest);
+    expect(() => assertReadFrom(3 as unknown as bigint)).toThrow(InvalidEventStoreRequest);
+  });
+});
+
+describe('Limits', () => {
+  it('are natural numbers, or absent', () => {
+    expect(normalizeLimit(undefined)).toBeUndefined();
+    expect(normalizeLimit(3)).toBe(3n);
+    expect(normalizeLimit(0n)).toBe(0n);
+    expect(() => normalizeLimit(-1)).toThrow(InvalidEventStoreRequest);
+    expect(() => normalizeLimit(1.5)).toThrow(InvalidEventStoreRequest);
+  });
+});

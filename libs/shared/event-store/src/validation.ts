@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import type { EventLike, EventMetadata, NewEvent } from './event';
+import { InvalidEventStoreRequest } from './errors';
+import { isUuid } from './event-id';
+import { isExpectedState, type ExpectedState } from './expected-state';
+
+/** An event ready to be written: id settled, metadata an object. */
+export interface EventToAppend {
+  readonly eventId: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+}
+
+/** Checks an append request the same way for every adapter, and settles ids and metadata. */
+export function prepareAppend(
+  streamName: string,
+  events: readonly NewEvent<EventLike>[],
+  expected: ExpectedState,
+): EventToAppend[] {
+  assertStreamName(streamName);
+  if (!isExpectedState(expected)) {
+    throw new InvalidEventStoreRequest(`not an expected state: ${String(expected)}`);
+  }
+  if (events.length === 0) {
+    throw new InvalidEventStoreRequest(`an append to ${streamName} needs at least one event`);
+  }
+  const ids = new Set<string>();
+  return events.map((event, index) => {
+    const eventId = (event.eventId ?? randomUUID()).toLowerCase();
+    if (!isUuid(eventId))
+      throw new InvalidEventStoreRequest(`event ${index} of ${streamName}: id is not a UUID`);
+    if (ids.has(eventId))
+      throw new InvalidEventStoreRequest(`event ${index} of ${streamName}: id repeated in the append`);
+    ids.add(eventId);
+    if (typeof event.type !== 'string' || event.type.length === 0) {
+      throw new InvalidEventStoreRequest(`event ${index} of ${streamName}: type is missing`);
+    }
+    if (event.data === undefined)
+      throw new InvalidEventStoreRequest(`event ${index} of ${streamName}: data is missing`);
+    return { eventId, type: event.type, data: event.data, metadata: event.metadata ?? {} };
+  });
+}
+
+export function assertStreamName(streamName: string): void {
+  if (typeof streamName !== 'string' || streamName.length === 0 || streamName.startsWith('$')) {
+    throw new InvalidEventStoreRequest(`not a stream name: ${JSON.stringify(streamName)}`);
+  }
+}
+
+/** Category names as subscriptions take them: `roomSchedule`, never `roomSchedule-` or `$ce-...`. */
+export function assertCategories(categories: readonly string[] | undefined): void {
+  if (categories === undefined) return;
+  if (categories.length === 0)
+    throw new InvalidEventStoreRequest('an empty category filter matches nothing; omit it');
+  for (const category of categories) {
+    if (category.length === 0 || category.includes('-') || category.startsWith('$')) {
+      throw new InvalidEventStoreRequest(
+        `not a category name (the stream name up to the first '-'): ${category}`,
+      );
+    }
+  }
+}
+
+export function assertBatchSize(batchSize: number): void {
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+    throw new InvalidEventStoreRequest(`batch size must be a positive integer: ${batchSize}`);
+  }
+}
+
+/** A stream read starts at a revision (>= 0), or at `'start'` / `'end'`. */
+export function assertReadFrom(from: bigint | 'start' | 'end' | undefined): void {
+  if (from === undefined || from === 'start' || from === 'end') return;
+  if (typeof from !== 'bigint' || from < 0n) {
+    throw new InvalidEventStoreRequest(
+      `a stream read starts at a revision, 'start' or 'end': ${String(from)}`,
+    );
+  }
+}
+
+/** A limit as a non-negative bigint, or undefined for "no limit". */
+export function normalizeLimit(limit: number | bigint | undefined): bigint | undefined {
+  if (limit === undefined) return undefined;
+  const value = typeof limit === 'bigint' ? limit : Number.isSafeInteger(limit) ? BigInt(limit) : -1n;
+  if (value < 0n) throw new InvalidEventStoreRequest(`limit must be a natural number: ${limit}`);
+  return value;
+}
+
+/** Matches the stream-name filter both adapters apply for a category subscription. */
+export function streamNameMatchesCategories(
+  streamName: string,
+  categories: readonly string[] | undefined,
+): boolean {
+  if (streamName.startsWith('$')) return false;
+  if (categories === undefined) return true;
+  const dash = streamName.indexOf('-');
+  return categories.includes(dash === -1 ? streamName : streamName.slice(0, dash));
+}
