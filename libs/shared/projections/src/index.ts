@@ -1,0 +1,14 @@
+export { ensureCheckpointTable, loadCheckpoint, storeCheckpoint, resetCheckpoint } from './checkpoints';
+export {
+  ProjectionRunner,
+  ProjectionFailed,
+  retryDelay,
+  type Projection,
+  type ProjectionContext,
+  type ProjectionLogger,
+  type ProjectionRunnerOptions,
+  type ProjectionState,
+  type ProjectionStatus,
+} from './projection-runner';
+export { upsertIfNewer, versionedUpsertStatement, type VersionedUpsert, type SqlStatement } from './versioned-upsert';
+export { isTransientDatabaseError, quoteIdent, quoteQualified, type Queryable } from './sql';

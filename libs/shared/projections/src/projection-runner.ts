@@ -1,0 +1,403 @@
+import {
+  compareCheckpoints,
+  type Checkpoint,
+  type EventStore,
+  type RecordedEvent,
+  type Subscription,
+  type SubscriptionBatch,
+} from '@roomledger/event-store';
+import type { Pool, PoolClient } from 'pg';
+import { ensureCheckpointTable, loadCheckpoint, storeCheckpoint } from './checkpoints';
+import { isTransientDatabaseError, quoteIdent } from './sql';
+
+/** What a projection's code is told about where it writes. */
+export interface ProjectionContext {
+  readonly name: string;
+  /** The schema its tables live in now: the projection's own, or the fresh one of a {@link ProjectionRunner.rebuild}. */
+  readonly schema: string;
+}
+
+/**
+ * A read model fed by a catch-up subscription. Its `setup` and `apply` run with `search_path` set to the
+ * target schema, so they name their tables unqualified (`stream_counts`, not `booking_read.stream_counts`);
+ * that is what lets {@link ProjectionRunner.rebuild} build the same tables in a fresh schema.
+ */
+export interface Projection {
+  /** Names the checkpoint row; unique within the schema. */
+  readonly name: string;
+  /**
+   * The schema the projection owns (default: its name). It holds the projection's tables and its
+   * checkpoint, and nothing else: a rebuild replaces the whole schema.
+   */
+  readonly schema?: string;
+  /** Stream categories to read (`roomSchedule`); omit for every event. */
+  readonly categories?: readonly string[];
+  /** Creates the tables idempotently (`create table if not exists ...`); runs in a transaction at start. */
+  setup(client: PoolClient, context: ProjectionContext): Promise<void>;
+  /**
+   * Applies one batch, in global order, inside the transaction that also stores the batch's checkpoint.
+   * Must be harmless when an event is applied again (see `upsertIfNewer`); must not commit or roll back.
+   */
+  apply(client: PoolClient, events: readonly RecordedEvent[], context: ProjectionContext): Promise<void>;
+}
+
+export interface ProjectionLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export interface ProjectionRunnerOptions extends Projection {
+  readonly store: EventStore;
+  readonly pool: Pool;
+  /** Most events in one batch, hence in one transaction (default 500). */
+  readonly batchSize?: number;
+  /** Delays between retries of a transient failure: doubling from `initialDelayMs` up to `maxDelayMs`. */
+  readonly retry?: { readonly initialDelayMs?: number; readonly maxDelayMs?: number };
+  /** Which failures are retried; default {@link isTransientDatabaseError}. Anything else stops the runner. */
+  readonly isTransient?: (error: unknown) => boolean;
+  readonly logger?: ProjectionLogger;
+  /** Called after every change of {@link ProjectionStatus} (metrics, readiness). */
+  readonly onStatus?: (status: ProjectionStatus) => void;
+}
+
+export type ProjectionState = 'stopped' | 'starting' | 'running' | 'retrying' | 'failed';
+
+export interface ProjectionStatus {
+  readonly name: string;
+  readonly schema: string;
+  /** `retrying`: a transient failure, being retried; `failed`: stopped by a persistent one (see `lastError`). */
+  readonly state: ProjectionState;
+  /** Nothing more was visible in the store after the last batch (ready; lag ~0). */
+  readonly caughtUp: boolean;
+  /** The checkpoint committed with the last applied batch (or loaded at start). */
+  readonly checkpoint: Checkpoint | undefined;
+  /** Events applied since the runner was created. */
+  readonly eventsApplied: number;
+  readonly lastAppliedAt?: Date;
+  readonly lastError?: { readonly message: string; readonly transient: boolean; readonly at: Date };
+}
+
+/** Thrown by {@link ProjectionRunner.waitUntil} when the runner stopped on a persistent failure. */
+export class ProjectionFailed extends Error {
+  override readonly name = 'ProjectionFailed';
+  constructor(
+    readonly projection: string,
+    override readonly cause: unknown,
+  ) {
+    super(`projection ${projection} stopped: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+interface Waiter {
+  readonly target: Checkpoint | 'caught-up';
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+const REBUILD_SUFFIX = '__rebuild';
+const PREVIOUS_SUFFIX = '__previous';
+
+/**
+ * Runs a {@link Projection}: subscribes from the stored checkpoint and, for each batch, in one
+ * transaction, applies the events and stores the batch's checkpoint. A transient failure is retried
+ * from the last committed checkpoint with backoff; a persistent one stops the runner (`state: 'failed'`)
+ * until `start()` is called again.
+ */
+export class ProjectionRunner {
+  readonly name: string;
+  readonly schema: string;
+  private state: ProjectionState = 'stopped';
+  private caughtUp = false;
+  private checkpoint: Checkpoint | undefined;
+  private eventsApplied = 0;
+  private lastAppliedAt: Date | undefined;
+  private lastError: ProjectionStatus['lastError'];
+  private failure: unknown;
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private subscription: Subscription | undefined;
+  private wakeFromRetry: (() => void) | undefined;
+  private rebuilding = false;
+  private readonly waiters = new Set<Waiter>();
+
+  constructor(private readonly options: ProjectionRunnerOptions) {
+    this.name = options.name;
+    this.schema = options.schema ?? options.name;
+    quoteIdent(this.schema);
+    if (this.schema.length > 63 - REBUILD_SUFFIX.length) {
+      throw new Error(`projection schema name too long to rebuild beside it: ${this.schema}`);
+    }
+  }
+
+  /** Creates the schema, checkpoint table and the projection's tables, loads the checkpoint and starts following. */
+  async start(): Promise<void> {
+    if (this.loop) return;
+    this.stopping = false;
+    this.failure = undefined;
+    this.setState('starting');
+    try {
+      await this.prepare();
+    } catch (error) {
+      this.lastError = { message: errorMessage(error), transient: false, at: new Date() };
+      this.fail(error);
+      throw error;
+    }
+    this.loop = this.run().finally(() => {
+      this.loop = undefined;
+    });
+  }
+
+  /** Stops after the batch in progress (committed or rolled back whole). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeFromRetry?.();
+    const loop = this.loop;
+    await Promise.all([this.subscription?.stop(), loop]);
+    if (this.state !== 'failed') this.setState('stopped');
+  }
+
+  status(): ProjectionStatus {
+    return {
+      name: this.name,
+      schema: this.schema,
+      state: this.state,
+      caughtUp: this.caughtUp,
+      checkpoint: this.checkpoint,
+      eventsApplied: this.eventsApplied,
+      lastAppliedAt: this.lastAppliedAt,
+      lastError: this.lastError,
+    };
+  }
+
+  /**
+   * Read-your-writes: resolves once the read model includes everything up to `checkpoint` (take it from
+   * the `AppendResult` of an append to a stream this projection reads). Rejects with
+   * {@link ProjectionFailed} if the runner stops on a persistent failure, or after `timeoutMs`.
+   */
+  waitUntil(checkpoint: Checkpoint, options: { timeoutMs?: number } = {}): Promise<void> {
+    return this.wait(checkpoint, options.timeoutMs ?? 10_000);
+  }
+
+  /** Resolves once the runner has applied everything visible in the store (see {@link ProjectionStatus.caughtUp}). */
+  waitUntilCaughtUp(options: { timeoutMs?: number } = {}): Promise<void> {
+    return this.wait('caught-up', options.timeoutMs ?? 30_000);
+  }
+
+  /**
+   * Replays the whole history into a fresh copy of the projection and swaps it in:
+   *
+   * 1. drops any leftover `<schema>__rebuild` and builds the tables there (`setup`) with a checkpoint of
+   *    its own, replaying from the beginning until caught up, while this runner keeps serving the old copy;
+   * 2. stops this runner, and in one transaction renames `<schema>` away, renames `<schema>__rebuild` to
+   *    `<schema>` and drops the old copy — readers see the old tables or the new ones, never a mix;
+   * 3. restarts this runner (if it was running): it resumes from the rebuilt copy's checkpoint, so events
+   *    appended after step 1 caught up are applied then.
+   *
+   * If the replay fails, the fresh copy is dropped, the live one is untouched and the error is thrown.
+   */
+  async rebuild(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.rebuilding) throw new Error(`projection ${this.name} is already being rebuilt`);
+    this.rebuilding = true;
+    const staging = `${this.schema}${REBUILD_SUFFIX}`;
+    try {
+      await this.options.pool.query(`drop schema if exists ${quoteIdent(staging)} cascade`);
+      const builder = new ProjectionRunner({ ...this.options, schema: staging, onStatus: undefined });
+      try {
+        await builder.start();
+        await builder.waitUntilCaughtUp({ timeoutMs: options.timeoutMs ?? 600_000 });
+      } catch (error) {
+        await builder.stop();
+        await this.options.pool.query(`drop schema if exists ${quoteIdent(staging)} cascade`);
+        throw error;
+      }
+      await builder.stop();
+
+      const wasRunning = this.loop !== undefined;
+      await this.stop();
+      await this.swapIn(staging);
+      this.checkpoint = await loadCheckpoint(this.options.pool, this.name, this.schema);
+      this.caughtUp = false;
+      this.options.logger?.info({ projection: this.name, checkpoint: this.checkpoint }, 'projection rebuilt');
+      if (wasRunning) await this.start();
+    } finally {
+      this.rebuilding = false;
+    }
+  }
+
+  private async prepare(): Promise<void> {
+    await this.inTransaction(async (client) => {
+      // Serialises set-up across instances: concurrent `create ... if not exists` can fail in PostgreSQL.
+      await client.query('select pg_advisory_xact_lock(hashtext($1))', [`roomledger.projection.${this.schema}`]);
+      await client.query(`create schema if not exists ${quoteIdent(this.schema)}`);
+      await ensureCheckpointTable(client, this.schema);
+      await this.options.setup(client, this.context());
+    });
+    this.checkpoint = await loadCheckpoint(this.options.pool, this.name, this.schema);
+    this.caughtUp = false;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    this.setState('running');
+    while (!this.stopping) {
+      const subscription = this.options.store.subscribe({
+        from: this.checkpoint,
+        categories: this.options.categories,
+        batchSize: this.options.batchSize,
+      });
+      this.subscription = subscription;
+      try {
+        for await (const batch of subscription) {
+          if (this.stopping) break;
+          await this.applyBatch(batch);
+          if (failures > 0) {
+            failures = 0;
+            this.setState('running');
+          }
+        }
+        if (!this.stopping) throw new Error('the event store subscription ended unexpectedly');
+      } catch (error) {
+        await subscription.stop().catch(() => undefined);
+        if (this.stopping) break;
+        const transient = (this.options.isTransient ?? isTransientDatabaseError)(error);
+        this.lastError = { message: errorMessage(error), transient, at: new Date() };
+        if (!transient) {
+          this.options.logger?.error({ projection: this.name, err: error }, 'projection stopped on a persistent failure');
+          this.fail(error);
+          return;
+        }
+        failures += 1;
+        this.options.logger?.warn({ projection: this.name, err: error, failures }, 'projection retrying a transient failure');
+        this.setState('retrying');
+        await this.sleep(retryDelay(failures, this.options.retry));
+      } finally {
+        this.subscription = undefined;
+      }
+    }
+  }
+
+  private async applyBatch(batch: SubscriptionBatch): Promise<void> {
+    if (batch.events.length > 0 && batch.checkpoint !== undefined) {
+      const checkpoint = batch.checkpoint;
+      await this.inTransaction(async (client) => {
+        await this.options.apply(client, batch.events, this.context());
+        await storeCheckpoint(client, this.name, checkpoint, this.schema);
+      });
+      this.checkpoint = checkpoint;
+      this.eventsApplied += batch.events.length;
+      this.lastAppliedAt = new Date();
+    }
+    this.caughtUp = batch.caughtUp;
+    this.notify();
+  }
+
+  private async inTransaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
+    const client = await this.options.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('begin');
+      await client.query(`set local search_path to ${quoteIdent(this.schema)}, public`);
+      await work(client);
+      await client.query('commit');
+    } catch (error) {
+      broken = error instanceof Error ? error : new Error(String(error));
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      // A connection that failed mid-transaction is discarded rather than returned in an unknown state.
+      client.release(broken);
+    }
+  }
+
+  private async swapIn(staging: string): Promise<void> {
+    const live = quoteIdent(this.schema);
+    const previous = quoteIdent(`${this.schema}${PREVIOUS_SUFFIX}`);
+    await this.inTransaction(async (client) => {
+      await client.query('select pg_advisory_xact_lock(hashtext($1))', [`roomledger.projection.${this.schema}`]);
+      await client.query(`drop schema if exists ${previous} cascade`);
+      const { rowCount } = await client.query('select 1 from pg_namespace where nspname = $1', [this.schema]);
+      if (rowCount) await client.query(`alter schema ${live} rename to ${previous}`);
+      await client.query(`alter schema ${quoteIdent(staging)} rename to ${live}`);
+      await client.query(`drop schema if exists ${previous} cascade`);
+    });
+  }
+
+  private wait(target: Checkpoint | 'caught-up', timeoutMs: number): Promise<void> {
+    if (this.reached(target)) return Promise.resolve();
+    if (this.state === 'failed') return Promise.reject(new ProjectionFailed(this.name, this.failure));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        const what = target === 'caught-up' ? 'catch up' : `reach ${target}`;
+        reject(new Error(`projection ${this.name} did not ${what} within ${timeoutMs} ms (at ${this.checkpoint ?? 'the start'})`));
+      }, timeoutMs);
+      const waiter: Waiter = {
+        target,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  private reached(target: Checkpoint | 'caught-up'): boolean {
+    return target === 'caught-up' ? this.caughtUp : compareCheckpoints(this.checkpoint, target) >= 0;
+  }
+
+  private notify(): void {
+    for (const waiter of this.waiters) {
+      if (this.reached(waiter.target)) {
+        this.waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+    this.options.onStatus?.(this.status());
+  }
+
+  private fail(error: unknown): void {
+    this.failure = error;
+    this.setState('failed');
+    for (const waiter of this.waiters) waiter.reject(new ProjectionFailed(this.name, error));
+    this.waiters.clear();
+  }
+
+  private setState(state: ProjectionState): void {
+    this.state = state;
+    this.options.onStatus?.(this.status());
+  }
+
+  private context(): ProjectionContext {
+    return { name: this.name, schema: this.schema };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.wakeFromRetry === done) this.wakeFromRetry = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeFromRetry = done;
+    });
+  }
+}
+
+/** Doubling delay for the `attempt`-th consecutive failure (1-based), capped, with up to 20% jitter. */
+export function retryDelay(attempt: number, retry: ProjectionRunnerOptions['retry'] = {}): number {
+  const initial = retry.initialDelayMs ?? 100;
+  const max = retry.maxDelayMs ?? 10_000;
+  const base = Math.min(max, initial * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.8 + Math.random() * 0.2));
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
