@@ -1,0 +1,317 @@
+import { randomUUID } from 'node:crypto';
+import type { Checkpoint, NewEvent, RecordedEvent } from '@roomledger/event-store';
+import { PostgresEventStore } from '@roomledger/event-store-postgres';
+import {
+  createTestDatabase,
+  createTopics,
+  deleteTopics,
+  eventually,
+  freePort,
+  testStack,
+  uniqueGroupId,
+  uniqueTopicName,
+  waitForGroupJoin,
+  type TestDatabase,
+} from '@roomledger/testing';
+import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
+import { pino } from 'pino';
+import { createKafka } from './kafka';
+import { runRelay, type Relay } from './relay';
+import { loadRelayCheckpoint } from './relay-checkpoint';
+import type { IntegrationMessage } from './relay-message';
+
+const logger = pino({ level: 'silent' });
+const SOURCE = '/roomledger/booking';
+
+interface Received {
+  key: string;
+  value: unknown;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+}
+
+/** The booking service's mapping, reduced to what these tests need. */
+function mapBookingEvent(event: RecordedEvent): IntegrationMessage | null {
+  const data = event.data as { bookingId: string };
+  switch (event.type) {
+    case 'BookingConfirmed':
+      return { type: 'roomledger.booking.confirmed.v1', subject: data.bookingId, data: event.data };
+    case 'BookingCancelled':
+      return { type: 'roomledger.booking.cancelled.v1', subject: data.bookingId, data: event.data };
+    case 'RoomPolicyApplied':
+      return null; // internal
+    default:
+      throw new Error(`unmapped event type ${event.type}`);
+  }
+}
+
+/** Each test relays its own category (as a service relays its own), so tests sharing the store do not see each other. */
+let categories = 0;
+const uniqueCategory = (): string => `roomSchedule${(categories += 1)}x${Date.now().toString(36)}`;
+
+function confirmed(n: number, metadata: Record<string, string> = {}): NewEvent {
+  return { eventId: randomUUID(), type: 'BookingConfirmed', data: { bookingId: `b-${n}`, n }, metadata };
+}
+
+function headersOf(headers: IHeaders | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name, String(value)]));
+}
+
+describe('relay (event store → Kafka)', () => {
+  let database: TestDatabase;
+  let store: PostgresEventStore;
+  const kafka = createKafka({ clientId: 'relay-test', brokers: testStack.kafkaBrokers, logger });
+  const adminKafka = new Kafka({ clientId: 'relay-test-admin', brokers: testStack.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const topics: string[] = [];
+  const consumers: Consumer[] = [];
+  const relays: Relay[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase('rl_relay');
+    store = await PostgresEventStore.create({ connectionString: database.url });
+  });
+
+  afterEach(async () => {
+    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+    await Promise.all(consumers.splice(0).map((consumer) => consumer.disconnect()));
+  });
+
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+    if (topics.length > 0) await deleteTopics(adminKafka, topics);
+  });
+
+  async function freshTopic(partitions = 3): Promise<string> {
+    const topic = uniqueTopicName('relay');
+    await createTopics(adminKafka, [topic], partitions);
+    topics.push(topic);
+    return topic;
+  }
+
+  /** A plain consumer reading the topic from its beginning; returns the live list of what arrived. */
+  async function consume(topic: string): Promise<Received[]> {
+    const received: Received[] = [];
+    const consumer = adminKafka.consumer({ groupId: uniqueGroupId('relay') });
+    consumers.push(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const joined = waitForGroupJoin(consumer);
+    await consumer.run({
+      eachMessage: async ({ message, partition }) => {
+        received.push({
+          key: message.key?.toString() ?? '',
+          value: JSON.parse(message.value?.toString() ?? 'null'),
+          headers: headersOf(message.headers),
+          partition,
+          offset: message.offset,
+        });
+      },
+    });
+    await joined;
+    return received;
+  }
+
+  async function start(
+    name: string,
+    topic: string,
+    category: string,
+    overrides: Partial<Parameters<typeof runRelay>[0]> = {},
+  ): Promise<Relay> {
+    const relay = await runRelay({
+      name,
+      store,
+      categories: [category],
+      kafka,
+      topic,
+      map: mapBookingEvent,
+      pool: database.pool,
+      logger,
+      source: SOURCE,
+      retry: { initialMs: 50, maxMs: 500 },
+      ...overrides,
+    });
+    relays.push(relay);
+    return relay;
+  }
+
+  const storedCheckpoint = (name: string): Promise<Checkpoint | undefined> =>
+    loadRelayCheckpoint(database.pool, 'relay', name);
+
+  it('publishes each public event keyed by room, in stream order, with CloudEvents headers and the traceparent; internal events stay inside', async () => {
+    const topic = await freshTopic();
+    const received = await consume(topic);
+    const category = uniqueCategory();
+    const rooms: string[] = [randomUUID(), randomUUID(), randomUUID()];
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const expected = new Map<string, RecordedEvent[]>();
+    let n = 0;
+    let last: Checkpoint | undefined;
+    for (let round = 0; round < 4; round += 1) {
+      for (const room of rooms) {
+        const events: NewEvent[] = [
+          confirmed((n += 1), { traceparent, correlationId: 'c-1' }),
+          { eventId: randomUUID(), type: 'RoomPolicyApplied', data: { bookingId: 'none', policy: 'p' } },
+          confirmed((n += 1)),
+        ];
+        last = (await store.append(`${category}-${room}`, events)).checkpoint;
+      }
+    }
+    // Another category is not this relay's business.
+    await store.append(`user-${randomUUID()}`, [{ eventId: randomUUID(), type: 'UserRegistered', data: {} }]);
+    for (const room of rooms) {
+      for await (const event of store.readStream(`${category}-${room}`)) {
+        if (event.type !== 'RoomPolicyApplied') expected.set(room, [...(expected.get(room) ?? []), event]);
+      }
+    }
+    const publicCount = [...expected.values()].reduce((sum, events) => sum + events.length, 0);
+    expect(publicCount).toBe(24);
+
+    const relay = await start(`booking-${randomUUID()}`, topic, category);
+
+    await eventually(() => expect(received).toHaveLength(publicCount), 30_000);
+    await eventually(() => expect(relay.status()).toMatchObject({ caughtUp: true, checkpoint: last, published: 24 }));
+    expect(received.map((message) => message.headers.ce_type)).not.toContain(undefined);
+    expect(new Set(received.map((message) => message.headers.ce_type))).toEqual(
+      new Set(['roomledger.booking.confirmed.v1']),
+    );
+
+    for (const room of rooms) {
+      const arrived = received.filter((message) => message.key === room);
+      const appended = expected.get(room) ?? [];
+      // Same key, same partition, in the order the stream holds them.
+      expect(new Set(arrived.map((message) => message.partition)).size).toBe(1);
+      expect(arrived.map((message) => message.headers.ce_id)).toEqual(appended.map((event) => event.eventId));
+      arrived.forEach((message, index) => {
+        const event = appended[index];
+        expect(message.value).toEqual(event.data);
+        const withTrace = (event.data as { n: number }).n % 2 === 1;
+        expect(message.headers).toEqual({
+          ce_specversion: '1.0',
+          ce_id: event.eventId,
+          ce_type: 'roomledger.booking.confirmed.v1',
+          ce_source: SOURCE,
+          ce_time: event.createdAt.toISOString(),
+          ce_subject: (event.data as { bookingId: string }).bookingId,
+          'content-type': 'application/json',
+          ...(withTrace ? { traceparent } : {}),
+        });
+      });
+    }
+    expect(await storedCheckpoint(relay.status().name)).toBe(last);
+  });
+
+  it('resumes from its checkpoint after a stop mid-way: every event arrives, none twice after a clean stop', async () => {
+    const topic = await freshTopic();
+    const received = await consume(topic);
+    const name = `booking-${randomUUID()}`;
+    const category = uniqueCategory();
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i += 1) {
+      const event = confirmed(i);
+      ids.push(event.eventId as string);
+      await store.append(`${category}-room${i % 10}`, [event]);
+    }
+
+    // Stop the first relay from inside its mapper, once it is partway through: deterministic, no timing.
+    const holder: { first?: Relay } = {};
+    let mapped = 0;
+    let stopRequested: Promise<void> | undefined;
+    const first = (holder.first = await start(name, topic, category, {
+      batchSize: 20,
+      map: (event) => {
+        mapped += 1;
+        if (mapped === 70 && holder.first) stopRequested = holder.first.stop();
+        return mapBookingEvent(event);
+      },
+    }));
+    await eventually(() => expect(stopRequested).toBeDefined());
+    await stopRequested;
+    const afterStop = first.status();
+    expect(afterStop.running).toBe(false);
+    // The batch in hand (holding the 70th event, at most 20 events) was published and checkpointed; nothing after it.
+    expect(afterStop.published).toBeGreaterThanOrEqual(70);
+    expect(afterStop.published).toBeLessThan(90);
+    expect(await storedCheckpoint(name)).toBe(afterStop.checkpoint);
+    expect(afterStop.checkpoint).toBeDefined();
+
+    const second = await start(name, topic, category, { batchSize: 20 });
+    await eventually(() => expect(second.status()).toMatchObject({ caughtUp: true, published: 200 - afterStop.published }), 30_000);
+    await eventually(() => expect(received).toHaveLength(200), 30_000);
+    const arrivedIds = received.map((message) => message.headers.ce_id);
+    expect(new Set(arrivedIds).size).toBe(arrivedIds.length); // no duplicates after a clean stop
+    expect(new Set(arrivedIds)).toEqual(new Set(ids));
+  });
+
+  it('does not move the checkpoint while Kafka is unreachable; a relay that reaches Kafka then publishes everything', async () => {
+    const topic = await freshTopic();
+    const received = await consume(topic);
+    const name = `booking-${randomUUID()}`;
+    const category = uniqueCategory();
+    const ids: string[] = [];
+    let last: Checkpoint | undefined;
+    for (let i = 0; i < 30; i += 1) {
+      const event = confirmed(i);
+      ids.push(event.eventId as string);
+      last = (await store.append(`${category}-${randomUUID()}`, [event])).checkpoint;
+    }
+
+    const closedPort = await freePort();
+    const unreachable = new Kafka({
+      clientId: 'relay-test-unreachable',
+      brokers: [`127.0.0.1:${closedPort}`],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 1_000,
+      retry: { retries: 1, initialRetryTime: 50 },
+    });
+    const blocked = await start(name, topic, category, { kafka: unreachable });
+    // It tried, failed and retried (from its checkpoint) more than once ...
+    await eventually(() => expect(blocked.status().failures).toBeGreaterThanOrEqual(3), 45_000);
+    // ... and nothing moved: no checkpoint stored, nothing published, not caught up.
+    expect(blocked.status()).toMatchObject({ published: 0, caughtUp: false, checkpoint: undefined });
+    expect(blocked.status().lastError).toEqual(expect.any(String));
+    expect(await storedCheckpoint(name)).toBeUndefined();
+    await blocked.stop();
+    expect(await storedCheckpoint(name)).toBeUndefined();
+    expect(received).toHaveLength(0);
+
+    const relay = await start(name, topic, category);
+    await eventually(() => expect(received).toHaveLength(30), 30_000);
+    await eventually(() => expect(relay.status()).toMatchObject({ caughtUp: true, checkpoint: last, published: 30 }));
+    expect(await storedCheckpoint(name)).toBe(last);
+    expect(new Set(received.map((message) => message.headers.ce_id))).toEqual(new Set(ids));
+  });
+
+  it('re-sends, never loses, a batch Kafka acknowledged whose checkpoint write failed (at-least-once)', async () => {
+    const topic = await freshTopic();
+    const received = await consume(topic);
+    const name = `booking-${randomUUID()}`;
+    const category = uniqueCategory();
+    const ids: string[] = [];
+    let last: Checkpoint | undefined;
+    for (let i = 0; i < 10; i += 1) {
+      const event = confirmed(i);
+      ids.push(event.eventId as string);
+      last = (await store.append(`${category}-room${i % 3}`, [event])).checkpoint;
+    }
+    // The real pool, but the first checkpoint write fails as if the process died right after Kafka's ack.
+    let failNextWrite = true;
+    const pool = {
+      query: (text: string, values?: unknown[]) => {
+        if (failNextWrite && text.trimStart().startsWith('insert')) {
+          failNextWrite = false;
+          return Promise.reject(new Error('checkpoint write lost'));
+        }
+        return database.pool.query(text, values);
+      },
+    };
+    const relay = await start(name, topic, category, { pool });
+    await eventually(() => expect(relay.status()).toMatchObject({ caughtUp: true, checkpoint: last, failures: 1 }), 30_000);
+    await eventually(() => expect(received).toHaveLength(20));
+    const arrivedIds = received.map((message) => message.headers.ce_id);
+    expect(new Set(arrivedIds)).toEqual(new Set(ids));
+    for (const id of ids) expect(arrivedIds.filter((each) => each === id)).toHaveLength(2);
+    expect(await storedCheckpoint(name)).toBe(last);
+  });
+});

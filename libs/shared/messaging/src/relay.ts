@@ -1,0 +1,215 @@
+import { compareCheckpoints, type Checkpoint, type EventStore, type Subscription } from '@roomledger/event-store';
+import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import {
+  ensureRelayCheckpointTable,
+  loadRelayCheckpoint,
+  storeRelayCheckpoint,
+  type CheckpointQueryable,
+} from './relay-checkpoint';
+import { toKafkaMessage, type IntegrationMapper } from './relay-message';
+
+/**
+ * The outbox relay: the event store is the outbox. A catch-up subscription with its own checkpoint
+ * maps each batch of domain events to public integration events (CloudEvents, binary mode) and
+ * produces the batch with an idempotent producer and `acks=all`; the checkpoint moves only after
+ * Kafka acknowledged the whole batch.
+ *
+ * Delivery is at-least-once: a crash (or a failed checkpoint write) between Kafka's acknowledgement
+ * and the checkpoint write re-sends that batch on restart, and a produce that timed out after the
+ * broker wrote it is re-sent too. Consumers deduplicate by `ce_id` (the event id). A clean `stop()`
+ * finishes the batch in hand, stores its checkpoint and sends nothing twice.
+ *
+ * A failure (Kafka unreachable, a produce rejected, the checkpoint write failing, the mapper throwing)
+ * never skips anything: the relay logs it, keeps it in `status().lastError`, backs off and resumes
+ * from its stored checkpoint, forever, until stopped. Run one instance per relay name: a second one
+ * would not lose anything, but would publish everything twice.
+ */
+export interface RelayOptions {
+  /** Names the checkpoint row; one per (service, topic), e.g. `booking-events`. */
+  readonly name: string;
+  readonly store: EventStore;
+  /** Stream categories to relay (`roomSchedule`, not `roomSchedule-`); omit for all of `$all`. */
+  readonly categories?: readonly string[];
+  readonly kafka: Kafka;
+  readonly topic: string;
+  /** Domain event → public message, or `null` for an internal event that is not published. */
+  readonly map: IntegrationMapper;
+  /** Where the checkpoint lives (a `pg` Pool, usually the service's own database). */
+  readonly pool: CheckpointQueryable;
+  readonly logger: Logger;
+  /** `ce_source`, e.g. `/roomledger/booking`. */
+  readonly source: string;
+  /** Events per subscription batch, hence at most this many messages per produce request (default 500). */
+  readonly batchSize?: number;
+  /** Schema of the checkpoint table (default `relay`). */
+  readonly checkpointSchema?: string;
+  /** Back-off after a failure: first delay and cap, in ms (default 250 and 10,000), with jitter. */
+  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
+  /** How long `stop()` lets an in-flight produce finish before disconnecting the producer (default 10,000 ms). */
+  readonly stopTimeoutMs?: number;
+}
+
+export interface RelayStatus {
+  readonly name: string;
+  /** False once stopped. */
+  readonly running: boolean;
+  /** Everything visible in the store was published and checkpointed at the last batch. */
+  readonly caughtUp: boolean;
+  /** The stored checkpoint (`undefined`: nothing relayed yet). */
+  readonly checkpoint: Checkpoint | undefined;
+  /** Messages Kafka acknowledged since this relay started. */
+  readonly published: number;
+  /** Failures since this relay started (each one followed by a back-off and a resume from the checkpoint). */
+  readonly failures: number;
+  /** The last failure's message; cleared when a batch goes through again. */
+  readonly lastError: string | undefined;
+}
+
+export interface Relay {
+  status(): RelayStatus;
+  /** Finishes the batch in hand (publish, then checkpoint), then stops and disconnects. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a relay and resolves once its checkpoint table exists and its checkpoint is loaded; it then
+ * runs in the background until {@link Relay.stop}. Kafka need not be reachable yet.
+ */
+export async function runRelay(options: RelayOptions): Promise<Relay> {
+  if (!options.source.startsWith('/')) {
+    throw new Error(`relay source must look like /roomledger/<service>, not ${JSON.stringify(options.source)}`);
+  }
+  const schema = options.checkpointSchema ?? 'relay';
+  const initialBackoff = options.retry?.initialMs ?? 250;
+  const maxBackoff = options.retry?.maxMs ?? 10_000;
+  const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+  const logger = options.logger.child({ component: 'relay', relay: options.name, topic: options.topic });
+
+  await ensureRelayCheckpointTable(options.pool, schema);
+  let checkpoint = await loadRelayCheckpoint(options.pool, schema, options.name);
+
+  let running = true;
+  let caughtUp = false;
+  let published = 0;
+  let failures = 0;
+  let lastError: string | undefined;
+  let producer: Producer | undefined;
+  const stopping = new AbortController();
+
+  const connectedProducer = async (): Promise<Producer> => {
+    if (producer) return producer;
+    const created = options.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // Bounded, so that a failure surfaces in status() and the relay's own loop retries (from the
+      // checkpoint, never skipping). kafkajs warns that limited retries weaken its exactly-once
+      // guarantee: we only promise at-least-once, and consumers dedupe by ce_id.
+      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000 },
+    });
+    try {
+      await created.connect();
+    } catch (error) {
+      await created.disconnect().catch(() => undefined);
+      throw error;
+    }
+    producer = created;
+    return created;
+  };
+
+  const dropProducer = async (): Promise<void> => {
+    const current = producer;
+    producer = undefined;
+    await current?.disconnect().catch(() => undefined);
+  };
+
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      if (stopping.signal.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        stopping.signal.removeEventListener('abort', done);
+        resolve();
+      }
+      stopping.signal.addEventListener('abort', done, { once: true });
+    });
+
+  const publish = async (messages: Message[]): Promise<void> => {
+    const ready = await connectedProducer();
+    await ready.send({ topic: options.topic, acks: -1, messages });
+  };
+
+  const loop = async (): Promise<void> => {
+    let backoff = initialBackoff;
+    while (!stopping.signal.aborted) {
+      let subscription: Subscription | undefined;
+      try {
+        subscription = options.store.subscribe({
+          from: checkpoint,
+          categories: options.categories,
+          batchSize: options.batchSize,
+          signal: stopping.signal,
+        });
+        for await (const batch of subscription) {
+          const messages: Message[] = [];
+          for (const event of batch.events) {
+            const message = options.map(event);
+            if (message) messages.push(toKafkaMessage(event, message, options.source));
+          }
+          if (messages.length > 0) {
+            await publish(messages);
+            published += messages.length;
+          }
+          // Only now, with Kafka's acknowledgement in hand (or nothing to publish), does the checkpoint move.
+          if (batch.checkpoint !== undefined && compareCheckpoints(batch.checkpoint, checkpoint) > 0) {
+            await storeRelayCheckpoint(options.pool, schema, options.name, batch.checkpoint);
+            checkpoint = batch.checkpoint;
+          }
+          if (batch.caughtUp && !caughtUp) logger.info({ checkpoint, published }, 'relay caught up');
+          caughtUp = batch.caughtUp;
+          lastError = undefined;
+          backoff = initialBackoff;
+        }
+      } catch (error) {
+        if (stopping.signal.aborted) break;
+        failures += 1;
+        caughtUp = false;
+        lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        logger.warn({ err: error, checkpoint, retryInMs: backoff }, 'relay failed; resuming from its checkpoint');
+        await subscription?.stop().catch(() => undefined);
+        await dropProducer();
+        await sleep(backoff / 2 + Math.random() * (backoff / 2));
+        backoff = Math.min(backoff * 2, maxBackoff);
+      } finally {
+        await subscription?.stop().catch(() => undefined);
+      }
+    }
+  };
+
+  const finished = loop()
+    .catch((error: unknown) => logger.error({ err: error }, 'relay loop ended unexpectedly'))
+    .finally(() => {
+      running = false;
+    });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    status: () => ({ name: options.name, running, caughtUp, checkpoint, published, failures, lastError }),
+    stop: () =>
+      (stopped ??= (async () => {
+        stopping.abort();
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, stopTimeoutMs);
+        });
+        await Promise.race([finished, timedOut]);
+        clearTimeout(timer);
+        await dropProducer();
+        await finished;
+        running = false;
+        logger.info({ checkpoint, published }, 'relay stopped');
+      })()),
+  };
+}
