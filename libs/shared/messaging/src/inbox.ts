@@ -1,6 +1,6 @@
 import type { Consumer, ConsumerConfig, EachMessagePayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
-import { backoffDelay, type Backoff } from './backoff';
+import { backoffDelay, type Backoff } from '@roomledger/retry';
 import { MalformedMessage, parseEnvelope, type EventEnvelope, type MessageOrigin } from './envelope';
 
 /** The headers a dead-lettered message carries beside its original ones. */

@@ -2,7 +2,6 @@ export { ensureCheckpointTable, loadCheckpoint, storeCheckpoint, resetCheckpoint
 export {
   ProjectionRunner,
   ProjectionFailed,
-  retryDelay,
   type Projection,
   type ProjectionContext,
   type ProjectionLogger,

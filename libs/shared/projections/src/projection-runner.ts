@@ -6,6 +6,7 @@ import {
   type Subscription,
   type SubscriptionBatch,
 } from '@roomledger/event-store';
+import { backoffDelay, type Backoff } from '@roomledger/retry';
 import type { Pool, PoolClient } from 'pg';
 import { ensureCheckpointTable, loadCheckpoint, storeCheckpoint } from './checkpoints';
 import { isTransientDatabaseError, quoteIdent } from './sql';
@@ -52,8 +53,8 @@ export interface ProjectionRunnerOptions extends Projection {
   readonly pool: Pool;
   /** Most events in one batch, hence in one transaction (default 500). */
   readonly batchSize?: number;
-  /** Delays between retries of a transient failure: doubling from `initialDelayMs` up to `maxDelayMs`. */
-  readonly retry?: { readonly initialDelayMs?: number; readonly maxDelayMs?: number };
+  /** Delays between retries of a transient failure (default: 100 ms doubling to 10 s, 20 % jitter). */
+  readonly retry?: Backoff;
   /** Which failures are retried; default {@link isTransientDatabaseError}. Anything else stops the runner. */
   readonly isTransient?: (error: unknown) => boolean;
   readonly logger?: ProjectionLogger;
@@ -270,7 +271,7 @@ export class ProjectionRunner {
         failures += 1;
         this.options.logger?.warn({ projection: this.name, err: error, failures }, 'projection retrying a transient failure');
         this.setState('retrying');
-        await this.sleep(retryDelay(failures, this.options.retry));
+        await this.sleep(backoffDelay(failures, { initialDelayMs: 100, maxDelayMs: 10_000, jitter: 0.2, ...this.options.retry }));
       } finally {
         this.subscription = undefined;
       }
@@ -390,13 +391,6 @@ export class ProjectionRunner {
   }
 }
 
-/** Doubling delay for the `attempt`-th consecutive failure (1-based), capped, with up to 20% jitter. */
-export function retryDelay(attempt: number, retry: ProjectionRunnerOptions['retry'] = {}): number {
-  const initial = retry.initialDelayMs ?? 100;
-  const max = retry.maxDelayMs ?? 10_000;
-  const base = Math.min(max, initial * 2 ** Math.max(0, attempt - 1));
-  return Math.round(base * (0.8 + Math.random() * 0.2));
-}
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

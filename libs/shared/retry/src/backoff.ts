@@ -1,8 +1,8 @@
-/** How long to wait between attempts at one message: exponential, capped, with jitter. */
+/** How long to wait between attempts: exponential, capped, with jitter. */
 export interface Backoff {
   /** Delay before the second attempt (default 100 ms). */
   readonly initialDelayMs?: number;
-  /** Longest delay (default 2 000 ms): retries block the partition, so keep it short. */
+  /** Longest delay (default 2 000 ms). */
   readonly maxDelayMs?: number;
   /** Growth per attempt (default 2). */
   readonly multiplier?: number;
