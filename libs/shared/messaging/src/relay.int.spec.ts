@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Checkpoint, NewEvent, RecordedEvent } from '@roomledger/event-store';
+import { loadCheckpoint } from '@roomledger/projections';
 import { PostgresEventStore } from '@roomledger/event-store-postgres';
 import {
   createTestDatabase,
@@ -17,7 +18,6 @@ import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
 import { pino } from 'pino';
 import { createKafka } from './kafka';
 import { runRelay, type Relay } from './relay';
-import { loadRelayCheckpoint } from './relay-checkpoint';
 import type { IntegrationMessage } from './relay-message';
 
 const logger = pino({ level: 'silent' });
@@ -129,7 +129,7 @@ describe('relay (event store → Kafka)', () => {
       pool: database.pool,
       logger,
       source: SOURCE,
-      retry: { initialMs: 50, maxMs: 500 },
+      retry: { initialDelayMs: 50, maxDelayMs: 500 },
       ...overrides,
     });
     relays.push(relay);
@@ -137,7 +137,19 @@ describe('relay (event store → Kafka)', () => {
   }
 
   const storedCheckpoint = (name: string): Promise<Checkpoint | undefined> =>
-    loadRelayCheckpoint(database.pool, 'relay', name);
+    loadCheckpoint(database.pool, name, 'relay');
+
+  /** Appends `count` confirmations, one per append, to the stream `streamOf(i)`; their ids and the last checkpoint. */
+  async function appendConfirmed(count: number, streamOf: (i: number) => string) {
+    const ids: string[] = [];
+    let last: Checkpoint | undefined;
+    for (let i = 0; i < count; i += 1) {
+      const event = confirmed(i);
+      ids.push(event.eventId as string);
+      last = (await store.append(streamOf(i), [event])).checkpoint;
+    }
+    return { ids, last };
+  }
 
   it('publishes each public event keyed by room, in stream order, with CloudEvents headers and the traceparent; internal events stay inside', async () => {
     const topic = await freshTopic();
@@ -207,12 +219,7 @@ describe('relay (event store → Kafka)', () => {
     const received = await consume(topic);
     const name = `booking-${randomUUID()}`;
     const category = uniqueCategory();
-    const ids: string[] = [];
-    for (let i = 0; i < 200; i += 1) {
-      const event = confirmed(i);
-      ids.push(event.eventId as string);
-      await store.append(`${category}-room${i % 10}`, [event]);
-    }
+    const { ids } = await appendConfirmed(200, (i) => `${category}-room${i % 10}`);
 
     // Stop the first relay from inside its mapper, once it is partway through: deterministic, no timing.
     const holder: { first?: Relay } = {};
@@ -249,13 +256,7 @@ describe('relay (event store → Kafka)', () => {
     const received = await consume(topic);
     const name = `booking-${randomUUID()}`;
     const category = uniqueCategory();
-    const ids: string[] = [];
-    let last: Checkpoint | undefined;
-    for (let i = 0; i < 30; i += 1) {
-      const event = confirmed(i);
-      ids.push(event.eventId as string);
-      last = (await store.append(`${category}-${randomUUID()}`, [event])).checkpoint;
-    }
+    const { ids, last } = await appendConfirmed(30, () => `${category}-${randomUUID()}`);
 
     const closedPort = await freePort();
     const unreachable = new Kafka({
@@ -288,13 +289,7 @@ describe('relay (event store → Kafka)', () => {
     const received = await consume(topic);
     const name = `booking-${randomUUID()}`;
     const category = uniqueCategory();
-    const ids: string[] = [];
-    let last: Checkpoint | undefined;
-    for (let i = 0; i < 10; i += 1) {
-      const event = confirmed(i);
-      ids.push(event.eventId as string);
-      last = (await store.append(`${category}-room${i % 3}`, [event])).checkpoint;
-    }
+    const { ids, last } = await appendConfirmed(10, (i) => `${category}-room${i % 3}`);
     // The real pool, but the first checkpoint write fails as if the process died right after Kafka's ack.
     let failNextWrite = true;
     const pool = {

@@ -1,12 +1,8 @@
 import { compareCheckpoints, type Checkpoint, type EventStore, type Subscription } from '@roomledger/event-store';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import {
-  ensureRelayCheckpointTable,
-  loadRelayCheckpoint,
-  storeRelayCheckpoint,
-  type CheckpointQueryable,
-} from './relay-checkpoint';
+import { ensureCheckpointTable, loadCheckpoint, storeCheckpoint, type Queryable } from '@roomledger/projections';
+import { backoffDelay, type Backoff } from '@roomledger/retry';
 import { toKafkaMessage, type IntegrationMapper } from './relay-message';
 
 /**
@@ -36,16 +32,16 @@ export interface RelayOptions {
   /** Domain event → public message, or `null` for an internal event that is not published. */
   readonly map: IntegrationMapper;
   /** Where the checkpoint lives (a `pg` Pool, usually the service's own database). */
-  readonly pool: CheckpointQueryable;
+  readonly pool: Queryable;
   readonly logger: Logger;
   /** `ce_source`, e.g. `/roomledger/booking`. */
   readonly source: string;
   /** Events per subscription batch, hence at most this many messages per produce request (default 500). */
   readonly batchSize?: number;
-  /** Schema of the checkpoint table (default `relay`). */
+  /** Schema of the checkpoint table, the shared `<schema>.checkpoints` of `@roomledger/projections` (default `relay`). */
   readonly checkpointSchema?: string;
-  /** Back-off after a failure: first delay and cap, in ms (default 250 and 10,000), with jitter. */
-  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
+  /** Back-off after consecutive failures (default: 250 ms doubling to 10 s, half of it jittered). */
+  readonly retry?: Backoff;
   /** How long `stop()` lets an in-flight produce finish before disconnecting the producer (default 10,000 ms). */
   readonly stopTimeoutMs?: number;
 }
@@ -81,13 +77,12 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
     throw new Error(`relay source must look like /roomledger/<service>, not ${JSON.stringify(options.source)}`);
   }
   const schema = options.checkpointSchema ?? 'relay';
-  const initialBackoff = options.retry?.initialMs ?? 250;
-  const maxBackoff = options.retry?.maxMs ?? 10_000;
+  const retry: Backoff = { initialDelayMs: 250, maxDelayMs: 10_000, jitter: 0.5, ...options.retry };
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
   const logger = options.logger.child({ component: 'relay', relay: options.name, topic: options.topic });
 
-  await ensureRelayCheckpointTable(options.pool, schema);
-  let checkpoint = await loadRelayCheckpoint(options.pool, schema, options.name);
+  await ensureCheckpointTable(options.pool, schema);
+  let checkpoint = await loadCheckpoint(options.pool, options.name, schema);
 
   let running = true;
   let caughtUp = false;
@@ -142,7 +137,7 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
   };
 
   const loop = async (): Promise<void> => {
-    let backoff = initialBackoff;
+    let consecutiveFailures = 0;
     while (!stopping.signal.aborted) {
       let subscription: Subscription | undefined;
       try {
@@ -164,24 +159,25 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
           }
           // Only now, with Kafka's acknowledgement in hand (or nothing to publish), does the checkpoint move.
           if (batch.checkpoint !== undefined && compareCheckpoints(batch.checkpoint, checkpoint) > 0) {
-            await storeRelayCheckpoint(options.pool, schema, options.name, batch.checkpoint);
+            await storeCheckpoint(options.pool, options.name, batch.checkpoint, schema);
             checkpoint = batch.checkpoint;
           }
           if (batch.caughtUp && !caughtUp) logger.info({ checkpoint, published }, 'relay caught up');
           caughtUp = batch.caughtUp;
           lastError = undefined;
-          backoff = initialBackoff;
+          consecutiveFailures = 0;
         }
       } catch (error) {
         if (stopping.signal.aborted) break;
         failures += 1;
+        consecutiveFailures += 1;
         caughtUp = false;
         lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        logger.warn({ err: error, checkpoint, retryInMs: backoff }, 'relay failed; resuming from its checkpoint');
+        const retryInMs = backoffDelay(consecutiveFailures, retry);
+        logger.warn({ err: error, checkpoint, retryInMs }, 'relay failed; resuming from its checkpoint');
         await subscription?.stop().catch(() => undefined);
         await dropProducer();
-        await sleep(backoff / 2 + Math.random() * (backoff / 2));
-        backoff = Math.min(backoff * 2, maxBackoff);
+        await sleep(retryInMs);
       } finally {
         await subscription?.stop().catch(() => undefined);
       }
