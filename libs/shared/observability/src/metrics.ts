@@ -1,6 +1,5 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry, type LabelValues } from 'prom-client';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
-export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** One registry per service process, with Node's default metrics and the shared request histograms. */
 export function createMetrics(service: string) {
@@ -25,12 +24,3 @@ export function createMetrics(service: string) {
 }
 
 export type ServiceMetrics = ReturnType<typeof createMetrics>;
-
-/** Counts by label, registered once per registry, for code that only knows the registry. */
-export function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]) {
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Counter<L>;
-  return new Counter<L>({ name, help, labelNames: [...labelNames], registers: [registry] });
-}
-
-export type Labels<L extends string> = LabelValues<L>;

@@ -1,4 +1,3 @@
-import { trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
@@ -19,8 +18,7 @@ export interface TracingOptions {
 }
 
 export interface Tracing {
-  /** Exports every finished span now; tests call it before asking Jaeger. */
-  flush(): Promise<void>;
+  /** Exports what is pending and stops the SDK (at process shutdown). */
   shutdown(): Promise<void>;
 }
 
@@ -33,7 +31,7 @@ let active: Tracing | undefined;
 export function startTracing(options: TracingOptions): Tracing {
   if (active) return active;
   if (!options.enabled) {
-    active = { flush: async () => undefined, shutdown: async () => undefined };
+    active = { shutdown: async () => undefined };
     return active;
   }
   const exporter = new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/$/, '')}/v1/traces` });
@@ -57,17 +55,6 @@ export function startTracing(options: TracingOptions): Tracing {
     ],
   });
   sdk.start();
-  active = {
-    flush: async () => {
-      const provider = trace.getTracerProvider() as { forceFlush?: () => Promise<void>; getDelegate?: () => unknown };
-      const delegate = (provider.getDelegate?.() ?? provider) as { forceFlush?: () => Promise<void> };
-      await delegate.forceFlush?.();
-    },
-    shutdown: () => sdk.shutdown(),
-  };
-  return active;
-}
-
-export function activeTracing(): Tracing | undefined {
+  active = { shutdown: () => sdk.shutdown() };
   return active;
 }

@@ -41,10 +41,8 @@ export async function startService(options: {
   const { config, logger } = options;
   const app = await NestFactory.create(options.module as never, {
     logger: new NestPinoLogger(logger),
-    bufferLogs: false,
     abortOnError: false,
   });
-  app.flushLogs();
   const grpc = options.grpc ?? { packages: [], protoFiles: [] };
   app.connectMicroservice<MicroserviceOptions>(
     {
