@@ -63,7 +63,71 @@ export async function appendEvents(
       }
       throw error;
     });
-  const row = rows[0];
+  return outcome(rows[0], streamName, events, expected);
+}
+
+/** One append of a batch: what {@link appendEvents} takes, as a value. */
+export interface AppendRequest {
+  readonly streamName: string;
+  readonly events: readonly EventToAppend[];
+  readonly expected: ExpectedState;
+}
+
+/**
+ * Group commit: the schema's `append_batch` decides every request exactly as `append_events` would
+ * alone, in one statement and one transaction. Returns each request's result or its typed refusal, in
+ * request order. Requests are locked in stream-name order (stable), so concurrent batches cannot
+ * deadlock. Rejects as a whole only when the statement itself fails (for example an event id reused
+ * under a new revision); callers then retry the requests one by one.
+ */
+export async function appendBatch(
+  queryable: Queryable,
+  schema: string,
+  requests: readonly AppendRequest[],
+): Promise<(AppendResult | Error)[]> {
+  const order = requests
+    .map((request, index) => ({ request, index }))
+    .sort((a, b) =>
+      a.request.streamName < b.request.streamName
+        ? -1
+        : a.request.streamName > b.request.streamName
+          ? 1
+          : a.index - b.index,
+    );
+  const sorted = order.map((entry) => entry.request);
+  const events = sorted.flatMap((request) => request.events);
+  const { rows } = await queryable.query<AppendRow & { ord: number }>({
+    name: `roomledger_event_store_append_batch_${schema}`,
+    text: `select * from ${quoteIdent(schema)}.append_batch($1, $2, $3, $4::int[], $5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[])`,
+    values: [
+      sorted.map((request) => request.streamName),
+      sorted.map((request) => (typeof request.expected === 'bigint' ? 'revision' : request.expected)),
+      sorted.map((request) => (typeof request.expected === 'bigint' ? request.expected.toString() : null)),
+      sorted.map((request) => request.events.length),
+      events.map((event) => event.eventId),
+      events.map((event) => event.type),
+      events.map((event) => JSON.stringify(event.data)),
+      events.map((event) => JSON.stringify(event.metadata)),
+    ],
+  });
+  const results: (AppendResult | Error)[] = new Array(requests.length);
+  for (const row of rows) {
+    const { request, index } = order[row.ord - 1];
+    try {
+      results[index] = outcome(row, request.streamName, request.events, request.expected);
+    } catch (error) {
+      results[index] = error as Error;
+    }
+  }
+  return results;
+}
+
+function outcome(
+  row: AppendRow,
+  streamName: string,
+  events: readonly EventToAppend[],
+  expected: ExpectedState,
+): AppendResult {
   switch (row.status) {
     case 'appended':
     case 'idempotent':

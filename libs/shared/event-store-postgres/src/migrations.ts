@@ -140,6 +140,48 @@ end
 $fn$;
 `,
     },
+    {
+      version: 2,
+      sql: `
+-- Group commit: several appends (to any streams) in one statement and one transaction. Each append is
+-- decided exactly as append_events decides it alone; a refused one returns its status and the others
+-- still commit. The caller orders the appends by stream name so that two batches lock rows in the same
+-- order and cannot deadlock. Arrays are flat: append i owns p_counts[i] consecutive events.
+create function ${s}.append_batch(
+  p_streams text[],
+  p_expected_kinds text[],
+  p_expected_revisions bigint[],
+  p_counts int[],
+  p_ids uuid[],
+  p_types text[],
+  p_data jsonb[],
+  p_metadata jsonb[]
+) returns table (
+  ord int,
+  status text,
+  next_revision bigint,
+  last_position bigint,
+  last_transaction text,
+  actual_revision bigint
+)
+language plpgsql as $fn$
+declare
+  v_offset int := 0;
+  v_i int;
+  v_n int;
+begin
+  for v_i in 1 .. cardinality(p_streams) loop
+    v_n := p_counts[v_i];
+    return query select v_i, r.* from ${s}.append_events(
+      p_streams[v_i], p_expected_kinds[v_i], p_expected_revisions[v_i],
+      p_ids[v_offset + 1 : v_offset + v_n], p_types[v_offset + 1 : v_offset + v_n],
+      p_data[v_offset + 1 : v_offset + v_n], p_metadata[v_offset + 1 : v_offset + v_n]) r;
+    v_offset := v_offset + v_n;
+  end loop;
+end
+$fn$;
+`,
+    },
   ];
 }
 

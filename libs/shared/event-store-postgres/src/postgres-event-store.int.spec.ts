@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { EventIdConflict, prepareAppend, type NewEvent } from '@roomledger/event-store';
+import {
+  EventIdConflict,
+  WrongExpectedVersion,
+  prepareAppend,
+  type ExpectedState,
+  type NewEvent,
+} from '@roomledger/event-store';
 import { describeEventStoreContract } from '@roomledger/event-store/contract';
 import { createTestDatabase, type TestDatabase } from '@roomledger/testing';
 import { Client } from 'pg';
-import { appendEvents } from './append';
+import { appendBatch, appendEvents } from './append';
+import { GroupCommit } from './group-commit';
 import { PostgresEventStore } from './postgres-event-store';
 
 describeEventStoreContract('PostgreSQL', async () => {
@@ -63,7 +70,7 @@ describe('PostgreSQL event store', () => {
     );
     expect(rows.map((row) => row.table_name)).toEqual(['events', 'migrations', 'snapshots', 'streams']);
     const { rows: applied } = await database.pool.query('select version from racing.migrations');
-    expect(applied).toEqual([{ version: 1 }]);
+    expect(applied).toEqual([{ version: 1 }, { version: 2 }]);
   });
 
   it('answers a retried append with the original positions and writes no rows', async () => {
@@ -95,5 +102,77 @@ describe('PostgreSQL event store', () => {
       'show idle_in_transaction_session_timeout',
     );
     expect(rows[0].idle_in_transaction_session_timeout).toBe('10s');
+  });
+
+  describe('group commit', () => {
+    const request = (streamName: string, events: NewEvent[], expected: ExpectedState) => ({
+      streamName,
+      events: prepareAppend(streamName, events, expected),
+      expected,
+    });
+
+    it('decides each append of a batch on its own, in one transaction, and answers in request order', async () => {
+      const tag = `gc${Date.now()}`;
+      const existing = [event()];
+      await store.append(`${tag}-b`, existing, { expected: 'no_stream' });
+      const results = await appendBatch(database.pool, 'events_here', [
+        request(`${tag}-c`, [event(), event()], 'no_stream'),
+        request(`${tag}-b`, [event()], 5n), // wrong revision: refused alone
+        request(`${tag}-a`, [event()], 'any'),
+        request(`${tag}-b`, existing, 'no_stream'), // a retry of the first append: idempotent
+        request(`${tag}-b`, [event()], 0n), // same stream later in the batch sees nothing of the refusal
+        request(`${tag}-b`, [event()], 0n), // ... but does see the append before it
+      ]);
+      expect(results[0]).toMatchObject({ nextExpectedRevision: 1n });
+      expect(results[1]).toBeInstanceOf(WrongExpectedVersion);
+      expect((results[1] as WrongExpectedVersion).actual).toBe(0n);
+      expect(results[2]).toMatchObject({ nextExpectedRevision: 0n });
+      expect(results[3]).toMatchObject({ nextExpectedRevision: 0n });
+      expect(results[4]).toMatchObject({ nextExpectedRevision: 1n });
+      expect(results[5]).toBeInstanceOf(WrongExpectedVersion);
+      const checkpoints = new Set(
+        results.flatMap((result) => (result instanceof Error ? [] : [result.checkpoint.split('/')[0]])),
+      );
+      checkpoints.delete(
+        (results[3] as { checkpoint: string }).checkpoint.split('/')[0], // the retry reports the first commit
+      );
+      expect(checkpoints.size).toBe(1); // everything new went in one transaction
+    });
+
+    it('falls back to one statement per append when the batch fails as a whole, so one bad append fails alone', async () => {
+      const tag = `gcf${Date.now()}`;
+      const reused = event();
+      await store.append(`${tag}-x`, [reused], { expected: 'no_stream' });
+      // lanes: 1 and a slow first append make the next three queue up and go as one batch
+      const commit = new GroupCommit(database.pool, 'events_here', {
+        lanes: 1,
+        maxAppends: 64,
+        maxEvents: 1_000,
+      });
+      const first = commit.append(request(`${tag}-w`, [event()], 'no_stream'));
+      const batched = await Promise.allSettled([
+        commit.append(request(`${tag}-y`, [event()], 'no_stream')),
+        commit.append(request(`${tag}-x`, [reused], 0n)), // reuses an id under a new revision: raises in SQL
+        commit.append(request(`${tag}-z`, [event()], 'no_stream')),
+      ]);
+      await first;
+      expect(batched.map((each) => each.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((batched[1] as PromiseRejectedResult).reason).toBeInstanceOf(EventIdConflict);
+      expect(await store.streamState(`${tag}-y`)).toBe(0n);
+      expect(await store.streamState(`${tag}-z`)).toBe(0n);
+      expect(await store.streamState(`${tag}-x`)).toBe(0n);
+    });
+
+    it('lets exactly one of many concurrent appends on the same expected revision win, across batches', async () => {
+      const stream = `gcr${Date.now()}-1`;
+      await store.append(stream, [event()], { expected: 'no_stream' });
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 40 }, () => store.append(stream, [event()], { expected: 0n })),
+      );
+      expect(outcomes.filter((each) => each.status === 'fulfilled')).toHaveLength(1);
+      const refused = outcomes.filter((each): each is PromiseRejectedResult => each.status === 'rejected');
+      expect(refused.every((each) => each.reason instanceof WrongExpectedVersion)).toBe(true);
+      expect(await store.streamState(stream)).toBe(1n);
+    });
   });
 });

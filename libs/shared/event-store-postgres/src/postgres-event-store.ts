@@ -23,8 +23,8 @@ import {
   type SubscriptionBatch,
 } from '@roomledger/event-store';
 import { Pool } from 'pg';
-import { appendEvents } from './append';
 import { AppendSignal } from './append-signal';
+import { GroupCommit } from './group-commit';
 import { assertSchemaName, migrate, quoteIdent } from './migrations';
 
 export interface PostgresEventStoreOptions {
@@ -42,6 +42,11 @@ export interface PostgresEventStoreOptions {
   readonly pollIntervalMs?: number;
   /** Cross-process wake-ups: at most one NOTIFY per this many ms after appends (default 20; -1 = none). */
   readonly notifyCoalesceMs?: number;
+  /**
+   * Group commit: append statements in flight at once (default 2). Appends that arrive while all are
+   * busy go together in one statement and one commit; see {@link GroupCommit}.
+   */
+  readonly appendLanes?: number;
   /** Events per read round trip (default 500). */
   readonly batchSize?: number;
   readonly applicationName?: string;
@@ -81,6 +86,7 @@ export class PostgresEventStore implements EventStore {
     private readonly signal: AppendSignal,
     private readonly pollIntervalMs: number,
     private readonly batchSize: number,
+    private readonly groupCommit: GroupCommit,
   ) {
     this.s = quoteIdent(schema);
   }
@@ -110,7 +116,19 @@ export class PostgresEventStore implements EventStore {
       `roomledger_event_store_${schema}`,
       options.notifyCoalesceMs ?? 20,
     );
-    return new PostgresEventStore(pool, schema, signal, options.pollIntervalMs ?? 250, batchSize);
+    const groupCommit = new GroupCommit(pool, schema, {
+      lanes: options.appendLanes ?? 2,
+      maxAppends: 64,
+      maxEvents: 1_000,
+    });
+    return new PostgresEventStore(
+      pool,
+      schema,
+      signal,
+      options.pollIntervalMs ?? 250,
+      batchSize,
+      groupCommit,
+    );
   }
 
   async append<E extends EventLike>(
@@ -120,7 +138,7 @@ export class PostgresEventStore implements EventStore {
   ): Promise<AppendResult> {
     const expected = options.expected ?? 'any';
     const prepared = prepareAppend(streamName, events, expected);
-    const result = await appendEvents(this.pool, this.schema, streamName, prepared, expected);
+    const result = await this.groupCommit.append({ streamName, events: prepared, expected });
     this.signal.appended();
     return result;
   }
