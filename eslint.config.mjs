@@ -29,15 +29,34 @@ const depConstraints = [
   },
   {
     sourceTag: 'type:infrastructure',
-    onlyDependOnLibsWithTags: ['type:port', 'type:util', 'type:contracts', 'type:infrastructure', 'type:domain'],
+    onlyDependOnLibsWithTags: [
+      'type:port',
+      'type:util',
+      'type:contracts',
+      'type:infrastructure',
+      'type:domain',
+    ],
   },
   {
     sourceTag: 'type:runtime',
-    onlyDependOnLibsWithTags: ['type:runtime', 'type:util', 'type:contracts', 'type:infrastructure', 'type:port'],
+    onlyDependOnLibsWithTags: [
+      'type:runtime',
+      'type:util',
+      'type:contracts',
+      'type:infrastructure',
+      'type:port',
+    ],
   },
   {
     sourceTag: 'type:service',
-    onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:util', 'type:port', 'type:infrastructure', 'type:runtime'],
+    onlyDependOnLibsWithTags: [
+      'type:domain',
+      'type:contracts',
+      'type:util',
+      'type:port',
+      'type:infrastructure',
+      'type:runtime',
+    ],
   },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['*'] },
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:contracts', 'type:util'] },
@@ -49,7 +68,11 @@ const specConstraints = depConstraints.map((constraint) => ({
   onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, 'type:testing'],
 }));
 
-const boundaries = (constraints) => ({ allow: [], enforceBuildableLibDependency: false, depConstraints: constraints });
+const boundaries = (constraints) => ({
+  allow: [],
+  enforceBuildableLibDependency: false,
+  depConstraints: constraints,
+});
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.nx/**', '.infra/**', 'load/**/*.js', 'coverage/**'] },

@@ -19,7 +19,11 @@ function step(title, command, args) {
 }
 
 step('starting the local stack (infra/local/stack up)', 'bash', ['infra/local/stack', 'up']);
-step('building the services', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json']);
+step('building the services', process.execPath, [
+  join(root, 'node_modules/typescript/bin/tsc'),
+  '-p',
+  'tsconfig.build.json',
+]);
 
 const children = new Map();
 let stopping = false;
@@ -27,7 +31,13 @@ let stopping = false;
 for (const service of services) {
   const child = spawn(
     process.execPath,
-    ['--enable-source-maps', '--disable-warning=TimeoutNegativeWarning', '-r', join(root, 'scripts/register-paths.cjs'), join(root, `dist/services/${service.name}/src/main.js`)],
+    [
+      '--enable-source-maps',
+      '--disable-warning=TimeoutNegativeWarning',
+      '-r',
+      join(root, 'scripts/register-paths.cjs'),
+      join(root, `dist/services/${service.name}/src/main.js`),
+    ],
     // Each service's own variables (infra/local/services.json) win over the shell's: they share one shell.
     { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...service.env } },
   );
@@ -63,7 +73,9 @@ const gateway = { http: gatewayEnv.HTTP_PORT, grpc: gatewayEnv.GRPC_PORT };
 const deadline = Date.now() + 90_000;
 while (!stopping && Date.now() < deadline) {
   try {
-    const response = await fetch(`http://127.0.0.1:${gateway.http}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+    const response = await fetch(`http://127.0.0.1:${gateway.http}/health/ready`, {
+      signal: AbortSignal.timeout(2_000),
+    });
     if (response.ok) {
       console.error(
         `\nroomledger is up: gateway http://127.0.0.1:${gateway.http} (gRPC 127.0.0.1:${gateway.grpc}); ` +
@@ -77,5 +89,7 @@ while (!stopping && Date.now() < deadline) {
   await new Promise((resolve) => setTimeout(resolve, 1_000));
 }
 if (!stopping && Date.now() >= deadline) {
-  console.error('roomledger: the gateway did not report ready within 90 s; see the logs above (services keep running)');
+  console.error(
+    'roomledger: the gateway did not report ready within 90 s; see the logs above (services keep running)',
+  );
 }

@@ -25,7 +25,17 @@ for (const phase of phases) {
   const run = spawnSync(
     process.execPath,
     // Some OpenTelemetry exporters load code with import(); Jest's VM allows that only with this flag.
-    ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning', '--disable-warning=TimeoutNegativeWarning', jest, ...phase.args, '--passWithNoTests', '--json', `--outputFile=${outputFile}`, ...extra],
+    [
+      '--experimental-vm-modules',
+      '--disable-warning=ExperimentalWarning',
+      '--disable-warning=TimeoutNegativeWarning',
+      jest,
+      ...phase.args,
+      '--passWithNoTests',
+      '--json',
+      `--outputFile=${outputFile}`,
+      ...extra,
+    ],
     { cwd: root, stdio: 'inherit', env: process.env },
   );
   try {

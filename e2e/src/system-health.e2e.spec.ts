@@ -18,7 +18,9 @@ describe('The whole system, started as npm start starts it', () => {
     expect(response.status).toBe(200);
     expect(report.status).toBe('ready');
     const nested = (service: string) =>
-      Object.fromEntries(Object.entries(report.checks[service].checks ?? {}).map(([name, check]) => [name, check.status]));
+      Object.fromEntries(
+        Object.entries(report.checks[service].checks ?? {}).map(([name, check]) => [name, check.status]),
+      );
     expect(report.checks.redis.status).toBe('up');
     expect(nested('room')).toEqual({ postgres: 'up', kafka: 'up' });
     expect(nested('booking')).toEqual({ postgres: 'up', kafka: 'up' });

@@ -13,13 +13,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { prepareAppend, WrongExpectedVersion, type Checkpoint, type StreamState } from '@roomledger/event-store';
+import {
+  prepareAppend,
+  WrongExpectedVersion,
+  type Checkpoint,
+  type StreamState,
+} from '@roomledger/event-store';
 import { appendEvents, PostgresEventStore, type Queryable } from '@roomledger/event-store-postgres';
 import { createKafka, runRelay } from '@roomledger/messaging';
 import { Client, Pool, type QueryResultRow } from 'pg';
 import { pino } from 'pino';
 
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://roomledger:roomledger@127.0.0.1:5432/roomledger';
+const ADMIN_URL =
+  process.env.BENCH_DATABASE_URL ?? 'postgres://roomledger:roomledger@127.0.0.1:5432/roomledger';
 const BROKERS = (process.env.BENCH_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CLIENTS = 8; // pgbench clients = writers in (b): the same concurrency
@@ -73,7 +79,10 @@ async function main(): Promise<void> {
       verdict: '',
     });
 
-    store = await PostgresEventStore.create({ connectionString: dbUrl.toString(), poolSize: HOT_WRITERS + 4 });
+    store = await PostgresEventStore.create({
+      connectionString: dbUrl.toString(),
+      poolSize: HOT_WRITERS + 4,
+    });
 
     // (b) appends across many streams
     progress(`(b) appends: ${CLIENTS} writers, ${STREAMS} streams, 1 event per append, ${SECONDS} s`);
@@ -102,7 +111,13 @@ async function main(): Promise<void> {
     const notifyingPool = new Pool({ connectionString: dbUrl.toString(), max: CLIENTS });
     const notifying = await appendsAcrossStreams(
       (stream, expected) =>
-        appendEvents(withNotify(notifyingPool), 'event_store', stream, prepareAppend(stream, [noted()], expected), expected),
+        appendEvents(
+          withNotify(notifyingPool),
+          'event_store',
+          stream,
+          prepareAppend(stream, [noted()], expected),
+          expected,
+        ),
       'notify',
     ).finally(() => notifyingPool.end());
     rows.push({
@@ -114,7 +129,9 @@ async function main(): Promise<void> {
     });
 
     // (c) one hot stream
-    progress(`(c) hot stream: ${HOT_WRITERS} writers, read state -> append(expected) -> retry, ${Math.ceil(SECONDS * 0.8)} s`);
+    progress(
+      `(c) hot stream: ${HOT_WRITERS} writers, read state -> append(expected) -> retry, ${Math.ceil(SECONDS * 0.8)} s`,
+    );
     const hot = await hotStream(store, Math.ceil(SECONDS * 0.8));
     rows.push({
       measure: `(c) one hot stream, ${HOT_WRITERS} writers, optimistic retry`,
@@ -142,11 +159,16 @@ async function main(): Promise<void> {
     // (e) relay to Kafka
     const admin_ = kafka.admin();
     await admin_.connect();
-    await admin_.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3, replicationFactor: 1 }] });
+    await admin_.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: 3, replicationFactor: 1 }],
+    });
     topicCreated = true;
     await admin_.disconnect();
     pool = new Pool({ connectionString: dbUrl.toString(), max: 2 });
-    progress(`(e) relay: all ${fmt(catchUp.events)} events into a fresh topic (3 partitions), acks=all, idempotent`);
+    progress(
+      `(e) relay: all ${fmt(catchUp.events)} events into a fresh topic (3 partitions), acks=all, idempotent`,
+    );
     const relay = await relayThroughput(store, kafka, pool, topic, catchUp.last);
     rows.push({
       measure: '(e) relay to Kafka, zero -> caught up (acknowledged)',
@@ -181,7 +203,15 @@ function pgbenchInsert(url: URL): { tps: number; latencyMs: number } {
   );
   if (!pgbench) throw new Error('pgbench not found (Debian package postgresql-client / postgresql)');
   const env = { ...process.env, PGPASSWORD: decodeURIComponent(url.password) };
-  const conn = ['-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username), url.pathname.slice(1)];
+  const conn = [
+    '-h',
+    url.hostname,
+    '-p',
+    url.port || '5432',
+    '-U',
+    decodeURIComponent(url.username),
+    url.pathname.slice(1),
+  ];
   const dir = mkdtempSync(join(tmpdir(), 'rl-bench-'));
   const script = join(dir, 'insert.sql');
   writeFileSync(
@@ -192,7 +222,18 @@ function pgbenchInsert(url: URL): { tps: number; latencyMs: number } {
   try {
     const out = execFileSync(
       pgbench,
-      ['-n', '-c', String(CLIENTS), '-j', String(Math.min(CLIENTS, cpus().length)), '-T', String(SECONDS), '-f', script, ...conn],
+      [
+        '-n',
+        '-c',
+        String(CLIENTS),
+        '-j',
+        String(Math.min(CLIENTS, cpus().length)),
+        '-T',
+        String(SECONDS),
+        '-f',
+        script,
+        ...conn,
+      ],
       { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(out)?.[1]);
@@ -275,7 +316,9 @@ async function hotStream(store: PostgresEventStore, seconds: number) {
       while (now() < deadline) {
         const state = await store.streamState(stream); // read state (the decider would fold it here)
         try {
-          await store.append(stream, [{ eventId: randomUUID(), type: 'Noted', data: { writer } }], { expected: state });
+          await store.append(stream, [{ eventId: randomUUID(), type: 'Noted', data: { writer } }], {
+            expected: state,
+          });
           successes += 1;
         } catch (error) {
           if (!(error instanceof WrongExpectedVersion)) throw error;
@@ -285,11 +328,18 @@ async function hotStream(store: PostgresEventStore, seconds: number) {
     }),
   );
   const elapsed = (now() - t0) / 1000;
-  return { successes, conflicts, rate: successes / elapsed, conflictRate: conflicts / Math.max(1, successes + conflicts) };
+  return {
+    successes,
+    conflicts,
+    rate: successes / elapsed,
+    conflictRate: conflicts / Math.max(1, successes + conflicts),
+  };
 }
 
 async function countEvents(store: PostgresEventStore): Promise<number> {
-  const { rows } = await store.pool.query<{ n: number }>(`select count(*)::int as n from ${store.schema}.events`);
+  const { rows } = await store.pool.query<{ n: number }>(
+    `select count(*)::int as n from ${store.schema}.events`,
+  );
   return rows[0].n;
 }
 
@@ -345,13 +395,22 @@ async function relayThroughput(
     logger,
     source: '/roomledger/bench',
     batchSize: 500,
-    map: (event) => ({ type: `roomledger.bench.${event.type.toLowerCase()}.v1`, subject: event.streamName, data: event.data }),
+    map: (event) => ({
+      type: `roomledger.bench.${event.type.toLowerCase()}.v1`,
+      subject: event.streamName,
+      data: event.data,
+    }),
   });
   const deadline = now() + RELAY_TIMEOUT_MS;
   let done = false;
   while (now() < deadline) {
     const status = relay.status();
-    if (status.caughtUp && status.checkpoint !== undefined && last !== undefined && status.checkpoint >= last) {
+    if (
+      status.caughtUp &&
+      status.checkpoint !== undefined &&
+      last !== undefined &&
+      status.checkpoint >= last
+    ) {
       done = true;
       break;
     }
@@ -369,7 +428,9 @@ async function relayThroughput(
 function machine() {
   let top = '';
   try {
-    const lines = execFileSync('ps', ['-eo', 'pid,pcpu,pmem,etime,args', '--sort=-pcpu'], { encoding: 'utf8' })
+    const lines = execFileSync('ps', ['-eo', 'pid,pcpu,pmem,etime,args', '--sort=-pcpu'], {
+      encoding: 'utf8',
+    })
       .split('\n')
       .filter((row) => !/\bps -eo\b/.test(row))
       .map((row) => (row.length > 110 ? `${row.slice(0, 107)}...` : row));
@@ -377,7 +438,12 @@ function machine() {
   } catch {
     top = '(ps unavailable)';
   }
-  return { load: loadavg().map((value) => value.toFixed(2)).join(' '), top };
+  return {
+    load: loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' '),
+    top,
+  };
 }
 
 function print(
@@ -387,10 +453,20 @@ function print(
   pgVersion: string,
   seconds: number,
 ): void {
-  const headers: Row = { measure: 'measure', figure: 'figure', goal: 'goal', verdict: 'result', detail: 'detail' };
+  const headers: Row = {
+    measure: 'measure',
+    figure: 'figure',
+    goal: 'goal',
+    verdict: 'result',
+    detail: 'detail',
+  };
   const keys: (keyof Row)[] = ['measure', 'figure', 'goal', 'verdict', 'detail'];
   const widths = keys.map((key) => Math.max(...[headers, ...rows].map((row) => row[key].length)));
-  const line = (row: Row): string => keys.map((key, i) => row[key].padEnd(widths[i])).join(' | ').trimEnd();
+  const line = (row: Row): string =>
+    keys
+      .map((key, i) => row[key].padEnd(widths[i]))
+      .join(' | ')
+      .trimEnd();
   const out = [
     '',
     'roomledger event store benchmark (PostgreSQL adapter; one run, one fresh database on the same server)',
@@ -427,7 +503,10 @@ function admin<R extends Record<string, unknown> = Record<string, unknown>>(sql:
   return query<R>(ADMIN_URL, sql);
 }
 
-async function query<R extends Record<string, unknown> = Record<string, unknown>>(url: string, sql: string): Promise<R[]> {
+async function query<R extends Record<string, unknown> = Record<string, unknown>>(
+  url: string,
+  sql: string,
+): Promise<R[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -438,6 +517,8 @@ async function query<R extends Record<string, unknown> = Record<string, unknown>
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exitCode = 1;
 });

@@ -1,5 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { downstreamCheck, serviceModules, startService, type StartedService } from '@roomledger/service-runtime';
+import {
+  downstreamCheck,
+  serviceModules,
+  startService,
+  type StartedService,
+} from '@roomledger/service-runtime';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config';
 

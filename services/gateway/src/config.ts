@@ -3,7 +3,10 @@ import { z } from 'zod';
 
 const downstream = (httpPort: number, grpcPort: number) => ({
   http: env.url(`http://127.0.0.1:${httpPort}`, ['http', 'https']),
-  grpc: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'must be host:port').default(`127.0.0.1:${grpcPort}`),
+  grpc: z
+    .string()
+    .regex(/^[^:\s]+:\d{1,5}$/, 'must be host:port')
+    .default(`127.0.0.1:${grpcPort}`),
 });
 const room = downstream(3101, 50101);
 const booking = downstream(3102, 50102);

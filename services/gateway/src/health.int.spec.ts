@@ -19,12 +19,18 @@ describe('The gateway, when the services behind it are not running', () => {
     try {
       expect((await fetch(`${gateway.httpUrl}/health/live`)).status).toBe(200);
       const ready = await fetch(`${gateway.httpUrl}/health/ready`);
-      const report = (await ready.json()) as { status: string; checks: Record<string, { status: string; error?: string }> };
+      const report = (await ready.json()) as {
+        status: string;
+        checks: Record<string, { status: string; error?: string }>;
+      };
       expect(ready.status).toBe(503);
       expect(report.status).toBe('not_ready');
       expect(report.checks.redis.status).toBe('up');
       for (const service of ['room', 'booking', 'user', 'notification']) {
-        expect(report.checks[service]).toMatchObject({ status: 'down', error: expect.stringContaining('unreachable') });
+        expect(report.checks[service]).toMatchObject({
+          status: 'down',
+          error: expect.stringContaining('unreachable'),
+        });
       }
       expect(await grpcHealth(gateway.grpcAddress)).toBe('NOT_SERVING');
     } finally {

@@ -12,13 +12,16 @@ export const env = {
     z
       .string()
       .default(fallback)
-      .refine((value) => {
-        try {
-          return protocols.includes(new URL(value).protocol.replace(/:$/, ''));
-        } catch {
-          return false;
-        }
-      }, `must be a ${protocols.join(' or ')} URL`),
+      .refine(
+        (value) => {
+          try {
+            return protocols.includes(new URL(value).protocol.replace(/:$/, ''));
+          } catch {
+            return false;
+          }
+        },
+        `must be a ${protocols.join(' or ')} URL`,
+      ),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   brokers: (fallback = '127.0.0.1:9092') =>
@@ -26,7 +29,10 @@ export const env = {
       .string()
       .default(fallback)
       .transform((value) => value.split(',').map((broker) => broker.trim()))
-      .refine((brokers) => brokers.every((broker) => /^[^:\s]+:\d{1,5}$/.test(broker)), 'must be host:port[,host:port...]'),
+      .refine(
+        (brokers) => brokers.every((broker) => /^[^:\s]+:\d{1,5}$/.test(broker)),
+        'must be host:port[,host:port...]',
+      ),
 };
 
 /** Variables every service reads: where it listens, how it logs, where its traces go. */
@@ -44,7 +50,8 @@ export function serviceEnv(defaults: { httpPort: number; grpcPort: number }) {
 }
 
 export const dataEnv = {
-  DATABASE_URL: () => env.url('postgres://roomledger:roomledger@127.0.0.1:5432/roomledger', ['postgres', 'postgresql']),
+  DATABASE_URL: () =>
+    env.url('postgres://roomledger:roomledger@127.0.0.1:5432/roomledger', ['postgres', 'postgresql']),
   REDIS_URL: () => env.url('redis://127.0.0.1:6379', ['redis', 'rediss']),
   KAFKA_BROKERS: () => env.brokers(),
 };

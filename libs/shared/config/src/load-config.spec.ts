@@ -29,7 +29,8 @@ describe('Loading a service configuration from the environment', () => {
   });
 
   it('refuses bad values with one line naming every bad variable', () => {
-    const attempt = () => loadConfig(schema, { HTTP_PORT: 'eighty', LOG_LEVEL: 'chatty', KAFKA_BROKERS: 'nohost' });
+    const attempt = () =>
+      loadConfig(schema, { HTTP_PORT: 'eighty', LOG_LEVEL: 'chatty', KAFKA_BROKERS: 'nohost' });
     expect(attempt).toThrow(ConfigError);
     const message = (() => {
       try {
@@ -45,7 +46,9 @@ describe('Loading a service configuration from the environment', () => {
   });
 
   it('never echoes a URL or secret it refuses, since it may hold a password', () => {
-    expect(() => loadConfig(schema, { DATABASE_URL: 'mysql://u:hunter2@db/x' })).toThrow(/DATABASE_URL \(set\)/);
+    expect(() => loadConfig(schema, { DATABASE_URL: 'mysql://u:hunter2@db/x' })).toThrow(
+      /DATABASE_URL \(set\)/,
+    );
     expect(() => loadConfig(schema, { DATABASE_URL: 'mysql://u:hunter2@db/x' })).not.toThrow(/hunter2/);
   });
 

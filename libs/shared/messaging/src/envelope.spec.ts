@@ -47,11 +47,31 @@ describe('Parsing a consumed message into an envelope', () => {
   it.each([
     ['a value that is not JSON', { headers, value: Buffer.from('{"roomId":') }, /not JSON/],
     ['no value at all', { headers, value: null }, /no value/],
-    ['no ce_type', { headers: { ...headers, [CloudEventHeaders.type]: undefined }, value }, /ce_type is missing/],
-    ['no ce_source', { headers: { ...headers, [CloudEventHeaders.source]: undefined }, value }, /ce_source is missing/],
-    ['a ce_time that is no time', { headers: { ...headers, ce_time: Buffer.from('yesterday') }, value }, /ce_time/],
-    ['no ce_subject', { headers: { ...headers, ce_subject: Buffer.from('') }, value }, /ce_subject is missing/],
-    ['another CloudEvents version', { headers: { ...headers, ce_specversion: Buffer.from('0.3') }, value }, /ce_specversion/],
+    [
+      'no ce_type',
+      { headers: { ...headers, [CloudEventHeaders.type]: undefined }, value },
+      /ce_type is missing/,
+    ],
+    [
+      'no ce_source',
+      { headers: { ...headers, [CloudEventHeaders.source]: undefined }, value },
+      /ce_source is missing/,
+    ],
+    [
+      'a ce_time that is no time',
+      { headers: { ...headers, ce_time: Buffer.from('yesterday') }, value },
+      /ce_time/,
+    ],
+    [
+      'no ce_subject',
+      { headers: { ...headers, ce_subject: Buffer.from('') }, value },
+      /ce_subject is missing/,
+    ],
+    [
+      'another CloudEvents version',
+      { headers: { ...headers, ce_specversion: Buffer.from('0.3') }, value },
+      /ce_specversion/,
+    ],
   ])('refuses %s as malformed', (_case, message, reason) => {
     expect(() => parseEnvelope(message, origin)).toThrow(MalformedMessage);
     expect(() => parseEnvelope(message, origin)).toThrow(reason);

@@ -43,7 +43,10 @@ export class MalformedMessage extends Error {
  * `ce_type`, `ce_source`, `ce_time` (RFC 3339) and `ce_subject` are required, as the contract promises
  * them; the value must be JSON. A message without `ce_id` gets {@link fallbackEventId}.
  */
-export function parseEnvelope(message: Pick<KafkaMessage, 'headers' | 'value'>, origin: MessageOrigin): EventEnvelope {
+export function parseEnvelope(
+  message: Pick<KafkaMessage, 'headers' | 'value'>,
+  origin: MessageOrigin,
+): EventEnvelope {
   const headers = message.headers ?? {};
   const required = (name: string): string => {
     const value = headerText(headers, name);
@@ -62,7 +65,8 @@ export function parseEnvelope(message: Pick<KafkaMessage, 'headers' | 'value'>, 
     throw new MalformedMessage(`header ${CloudEventHeaders.time} is not an RFC 3339 time: ${timeText}`);
   }
   const subject = required(CloudEventHeaders.subject);
-  if (message.value === null || message.value.length === 0) throw new MalformedMessage('the message has no value');
+  if (message.value === null || message.value.length === 0)
+    throw new MalformedMessage('the message has no value');
   let data: unknown;
   try {
     data = JSON.parse(message.value.toString('utf8'));
@@ -87,7 +91,9 @@ export function parseEnvelope(message: Pick<KafkaMessage, 'headers' | 'value'>, 
  * producer sent: only a real event id can do that.
  */
 export function fallbackEventId(origin: MessageOrigin): string {
-  const digest = createHash('sha256').update(`${origin.topic}/${origin.partition}/${origin.offset}`).digest('hex');
+  const digest = createHash('sha256')
+    .update(`${origin.topic}/${origin.partition}/${origin.offset}`)
+    .digest('hex');
   return `kafka:${digest.slice(0, 32)}`;
 }
 

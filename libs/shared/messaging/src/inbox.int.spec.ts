@@ -1,6 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, createTopics, eventually, testStack, uniqueGroupId, uniqueTopicName, type TestDatabase } from '@roomledger/testing';
-import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaMessage, type Message, type Producer } from 'kafkajs';
+import {
+  createTestDatabase,
+  createTopics,
+  eventually,
+  testStack,
+  uniqueGroupId,
+  uniqueTopicName,
+  type TestDatabase,
+} from '@roomledger/testing';
+import {
+  Kafka,
+  logLevel,
+  type Consumer,
+  type IHeaders,
+  type KafkaMessage,
+  type Message,
+  type Producer,
+} from 'kafkajs';
 import type { PoolClient } from 'pg';
 import { DeadLetterHeaders, runInboxConsumer, type InboxConsumer, type InboxHandler } from './inbox';
 
@@ -13,7 +29,11 @@ describe('Inbox consumer', () => {
   beforeAll(async () => {
     database = await createTestDatabase('rl_inbox');
     await database.pool.query('create table effects (event_id text not null, note text not null)');
-    kafka = new Kafka({ clientId: 'inbox-test', brokers: testStack.kafkaBrokers, logLevel: logLevel.NOTHING });
+    kafka = new Kafka({
+      clientId: 'inbox-test',
+      brokers: testStack.kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    });
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
   });
@@ -84,7 +104,10 @@ describe('Inbox consumer', () => {
   }
 
   async function effectsOf(eventId: string): Promise<string[]> {
-    const { rows } = await database.pool.query<{ note: string }>('select note from effects where event_id = $1', [eventId]);
+    const { rows } = await database.pool.query<{ note: string }>(
+      'select note from effects where event_id = $1',
+      [eventId],
+    );
     return rows.map((row) => row.note);
   }
 
@@ -102,7 +125,10 @@ describe('Inbox consumer', () => {
 
       await eventually(() => expect(counts).toMatchObject({ processed: 1, duplicate: 1 }));
       expect(await effectsOf(event.id)).toEqual(['roomledger.booking.held.v1']);
-      const { rows } = await database.pool.query('select consumer_group from consumer_state.inbox where event_id = $1', [event.id]);
+      const { rows } = await database.pool.query(
+        'select consumer_group from consumer_state.inbox where event_id = $1',
+        [event.id],
+      );
       expect(rows).toEqual([{ consumer_group: groupId }]);
     });
   });
@@ -205,7 +231,9 @@ function record(client: PoolClient, eventId: string, note: string): Promise<unkn
 }
 
 /** A message as the relay produces it: CloudEvents binary mode, keyed by the room. */
-function integrationEvent(type = 'roomledger.booking.held.v1'): Message & { id: string; key: string; value: string; headers: Record<string, string> } {
+function integrationEvent(
+  type = 'roomledger.booking.held.v1',
+): Message & { id: string; key: string; value: string; headers: Record<string, string> } {
   const id = randomUUID();
   const roomId = randomUUID();
   return {

@@ -1,4 +1,12 @@
-import type { Consumer, ConsumerConfig, EachMessagePayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type {
+  Consumer,
+  ConsumerConfig,
+  EachMessagePayload,
+  IHeaders,
+  Kafka,
+  KafkaMessage,
+  Producer,
+} from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { backoffDelay, type Backoff } from '@roomledger/retry';
 import { MalformedMessage, parseEnvelope, type EventEnvelope, type MessageOrigin } from './envelope';
@@ -36,7 +44,11 @@ export interface InboxMessage {
  * write through `client` (and do not commit or roll back), so the effect and the record commit together.
  * Throwing rolls both back; the message is retried, then dead-lettered.
  */
-export type InboxHandler = (client: PoolClient, message: InboxMessage, envelope: EventEnvelope) => Promise<void>;
+export type InboxHandler = (
+  client: PoolClient,
+  message: InboxMessage,
+  envelope: EventEnvelope,
+) => Promise<void>;
 
 export interface InboxLogger {
   info(fields: object, message: string): void;
@@ -83,7 +95,8 @@ export interface InboxConsumer {
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 function inboxTable(schema: string): string {
-  if (!IDENTIFIER.test(schema)) throw new Error(`not a plain lower-case schema name: ${JSON.stringify(schema)}`);
+  if (!IDENTIFIER.test(schema))
+    throw new Error(`not a plain lower-case schema name: ${JSON.stringify(schema)}`);
   return `"${schema}".inbox`;
 }
 
@@ -132,7 +145,8 @@ export async function runInboxConsumer(options: InboxConsumerOptions): Promise<I
   const schema = options.schema ?? 'public';
   const table = inboxTable(schema);
   const maxAttempts = options.maxAttempts ?? 5;
-  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) throw new Error(`maxAttempts must be a positive integer: ${maxAttempts}`);
+  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1)
+    throw new Error(`maxAttempts must be a positive integer: ${maxAttempts}`);
   const { kafka, groupId, pool, handler, logger, metrics } = options;
   await ensureInboxTable(pool, schema);
 
@@ -191,12 +205,24 @@ export async function runInboxConsumer(options: InboxConsumerOptions): Promise<I
     });
     metrics?.deadLettered?.(message, attempts, error);
     logger?.error(
-      { err: error, topic: message.topic, partition: message.partition, offset: origin.offset, groupId, attempts },
+      {
+        err: error,
+        topic: message.topic,
+        partition: message.partition,
+        offset: origin.offset,
+        groupId,
+        attempts,
+      },
       'message dead-lettered',
     );
   }
 
-  async function eachMessage({ topic, partition, message: kafkaMessage, heartbeat }: EachMessagePayload): Promise<void> {
+  async function eachMessage({
+    topic,
+    partition,
+    message: kafkaMessage,
+    heartbeat,
+  }: EachMessagePayload): Promise<void> {
     const message: InboxMessage = { topic, partition, message: kafkaMessage };
     const origin: MessageOrigin = { topic, partition, offset: kafkaMessage.offset };
     let envelope: EventEnvelope | undefined;
@@ -228,13 +254,19 @@ export async function runInboxConsumer(options: InboxConsumerOptions): Promise<I
       await sleep(backoffDelay(attempts, options.backoff));
       await heartbeat();
     }
-    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(kafkaMessage.offset) + 1n).toString() }]);
+    await consumer.commitOffsets([
+      { topic, partition, offset: (BigInt(kafkaMessage.offset) + 1n).toString() },
+    ]);
   }
 
   const joined = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       removeListener();
-      reject(new Error(`inbox consumer ${groupId} did not join its group within ${options.joinTimeoutMs ?? 30_000} ms`));
+      reject(
+        new Error(
+          `inbox consumer ${groupId} did not join its group within ${options.joinTimeoutMs ?? 30_000} ms`,
+        ),
+      );
     }, options.joinTimeoutMs ?? 30_000);
     const removeListener = consumer.on(consumer.events.GROUP_JOIN, () => {
       clearTimeout(timer);

@@ -18,7 +18,14 @@ function kafkaLogCreator(logger: Logger): logCreator {
   return () =>
     ({ level, log }: LogEntry) => {
       const { message, ...extra } = log;
-      const method = level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : level === logLevel.INFO ? 'info' : 'debug';
+      const method =
+        level === logLevel.ERROR
+          ? 'error'
+          : level === logLevel.WARN
+            ? 'warn'
+            : level === logLevel.INFO
+              ? 'info'
+              : 'debug';
       child[method](extra, message);
     };
 }

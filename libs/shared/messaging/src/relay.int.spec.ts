@@ -62,7 +62,11 @@ describe('relay (event store → Kafka)', () => {
   let database: TestDatabase;
   let store: PostgresEventStore;
   const kafka = createKafka({ clientId: 'relay-test', brokers: testStack.kafkaBrokers, logger });
-  const adminKafka = new Kafka({ clientId: 'relay-test-admin', brokers: testStack.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const adminKafka = new Kafka({
+    clientId: 'relay-test-admin',
+    brokers: testStack.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  });
   const topics: string[] = [];
   const consumers: Consumer[] = [];
   const relays: Relay[] = [];
@@ -183,7 +187,9 @@ describe('relay (event store → Kafka)', () => {
     const relay = await start(`booking-${randomUUID()}`, topic, category);
 
     await eventually(() => expect(received).toHaveLength(publicCount), 30_000);
-    await eventually(() => expect(relay.status()).toMatchObject({ caughtUp: true, checkpoint: last, published: 24 }));
+    await eventually(() =>
+      expect(relay.status()).toMatchObject({ caughtUp: true, checkpoint: last, published: 24 }),
+    );
     expect(received.map((message) => message.headers.ce_type)).not.toContain(undefined);
     expect(new Set(received.map((message) => message.headers.ce_type))).toEqual(
       new Set(['roomledger.booking.confirmed.v1']),
@@ -244,7 +250,10 @@ describe('relay (event store → Kafka)', () => {
     expect(afterStop.checkpoint).toBeDefined();
 
     const second = await start(name, topic, category, { batchSize: 20 });
-    await eventually(() => expect(second.status()).toMatchObject({ caughtUp: true, published: 200 - afterStop.published }), 30_000);
+    await eventually(
+      () => expect(second.status()).toMatchObject({ caughtUp: true, published: 200 - afterStop.published }),
+      30_000,
+    );
     await eventually(() => expect(received).toHaveLength(200), 30_000);
     const arrivedIds = received.map((message) => message.headers.ce_id);
     expect(new Set(arrivedIds).size).toBe(arrivedIds.length); // no duplicates after a clean stop
@@ -279,7 +288,9 @@ describe('relay (event store → Kafka)', () => {
 
     const relay = await start(name, topic, category);
     await eventually(() => expect(received).toHaveLength(30), 30_000);
-    await eventually(() => expect(relay.status()).toMatchObject({ caughtUp: true, checkpoint: last, published: 30 }));
+    await eventually(() =>
+      expect(relay.status()).toMatchObject({ caughtUp: true, checkpoint: last, published: 30 }),
+    );
     expect(await storedCheckpoint(name)).toBe(last);
     expect(new Set(received.map((message) => message.headers.ce_id))).toEqual(new Set(ids));
   });
@@ -302,7 +313,10 @@ describe('relay (event store → Kafka)', () => {
       },
     };
     const relay = await start(name, topic, category, { pool });
-    await eventually(() => expect(relay.status()).toMatchObject({ caughtUp: true, checkpoint: last, failures: 1 }), 30_000);
+    await eventually(
+      () => expect(relay.status()).toMatchObject({ caughtUp: true, checkpoint: last, failures: 1 }),
+      30_000,
+    );
     await eventually(() => expect(received).toHaveLength(20));
     const arrivedIds = received.map((message) => message.headers.ce_id);
     expect(new Set(arrivedIds)).toEqual(new Set(ids));

@@ -1,7 +1,17 @@
-import { compareCheckpoints, type Checkpoint, type EventStore, type Subscription } from '@roomledger/event-store';
+import {
+  compareCheckpoints,
+  type Checkpoint,
+  type EventStore,
+  type Subscription,
+} from '@roomledger/event-store';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { ensureCheckpointTable, loadCheckpoint, storeCheckpoint, type Queryable } from '@roomledger/projections';
+import {
+  ensureCheckpointTable,
+  loadCheckpoint,
+  storeCheckpoint,
+  type Queryable,
+} from '@roomledger/projections';
 import { backoffDelay, type Backoff } from '@roomledger/retry';
 import { toKafkaMessage, type IntegrationMapper } from './relay-message';
 
@@ -74,7 +84,9 @@ export interface Relay {
  */
 export async function runRelay(options: RelayOptions): Promise<Relay> {
   if (!options.source.startsWith('/')) {
-    throw new Error(`relay source must look like /roomledger/<service>, not ${JSON.stringify(options.source)}`);
+    throw new Error(
+      `relay source must look like /roomledger/<service>, not ${JSON.stringify(options.source)}`,
+    );
   }
   const schema = options.checkpointSchema ?? 'relay';
   const retry: Backoff = { initialDelayMs: 250, maxDelayMs: 10_000, jitter: 0.5, ...options.retry };

@@ -29,7 +29,11 @@ describe('Service logs', () => {
 
   it('carry the active trace and span ids', () => {
     const { lines, logger } = capture();
-    const spanContext = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED };
+    const spanContext = {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: TraceFlags.SAMPLED,
+    };
     context.with(trace.setSpanContext(context.active(), spanContext), () => logger.info('inside a request'));
     logger.info('outside any request');
     expect(lines[0]).toMatchObject({ trace_id: spanContext.traceId, span_id: spanContext.spanId });
@@ -38,8 +42,16 @@ describe('Service logs', () => {
 
   it('never write passwords, tokens or e-mail addresses', () => {
     const { lines, logger } = capture();
-    logger.info({ body: { email: 'ada@example.com', password: 'hunter2' }, refreshToken: 'r', authorization: 'Bearer x' }, 'login');
+    logger.info(
+      {
+        body: { email: 'ada@example.com', password: 'hunter2' },
+        refreshToken: 'r',
+        authorization: 'Bearer x',
+      },
+      'login',
+    );
     const line = JSON.stringify(lines[0]);
-    for (const secret of ['ada@example.com', 'hunter2', '"r"', 'Bearer x']) expect(line).not.toContain(secret);
+    for (const secret of ['ada@example.com', 'hunter2', '"r"', 'Bearer x'])
+      expect(line).not.toContain(secret);
   });
 });

@@ -24,7 +24,11 @@ const redactedPaths = [
 ];
 
 /** JSON logs, one event a line, with the active trace and span ids on every line. */
-export function createLogger(options: { service: string; level: string; destination?: pino.DestinationStream }): Logger {
+export function createLogger(options: {
+  service: string;
+  level: string;
+  destination?: pino.DestinationStream;
+}): Logger {
   return pino(
     {
       level: options.level,

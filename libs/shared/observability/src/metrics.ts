@@ -1,6 +1,5 @@
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
-
 /** One registry per service process, with Node's default metrics and the shared request histograms. */
 export function createMetrics(service: string) {
   const registry = new Registry();

@@ -12,7 +12,10 @@ import { createIdempotently, quoteIdent, type Queryable } from './sql';
 const DEFAULT_SCHEMA = 'public';
 
 /** Creates the schema and `<schema>.checkpoints` if missing; safe to run from several instances at once. */
-export async function ensureCheckpointTable(client: Queryable, schema: string = DEFAULT_SCHEMA): Promise<void> {
+export async function ensureCheckpointTable(
+  client: Queryable,
+  schema: string = DEFAULT_SCHEMA,
+): Promise<void> {
   const s = quoteIdent(schema);
   await createIdempotently(client, `create schema if not exists ${s}`);
   // collate "C": checkpoints order as plain byte strings (see the event store port's checkpoint.ts).
@@ -60,6 +63,10 @@ export async function storeCheckpoint(
 }
 
 /** Forgets the checkpoint of `name`: its next run starts from the beginning. */
-export async function resetCheckpoint(client: Queryable, name: string, schema: string = DEFAULT_SCHEMA): Promise<void> {
+export async function resetCheckpoint(
+  client: Queryable,
+  name: string,
+  schema: string = DEFAULT_SCHEMA,
+): Promise<void> {
   await client.query(`delete from ${quoteIdent(schema)}.checkpoints where name = $1`, [name]);
 }

@@ -9,5 +9,10 @@ export {
   type ProjectionState,
   type ProjectionStatus,
 } from './projection-runner';
-export { upsertIfNewer, versionedUpsertStatement, type VersionedUpsert, type SqlStatement } from './versioned-upsert';
+export {
+  upsertIfNewer,
+  versionedUpsertStatement,
+  type VersionedUpsert,
+  type SqlStatement,
+} from './versioned-upsert';
 export { isTransientDatabaseError, quoteIdent, quoteQualified, type Queryable } from './sql';

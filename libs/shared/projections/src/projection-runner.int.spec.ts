@@ -71,7 +71,12 @@ describe('ProjectionRunner on the PostgreSQL event store', () => {
         { stream_name: `${category}-a`, events: 2 },
         { stream_name: `${category}-b`, events: 3, last_revision: '2', last_applied_checkpoint: live },
       ]);
-      expect(counter.status()).toMatchObject({ state: 'running', caughtUp: true, checkpoint: live, eventsApplied: 5 });
+      expect(counter.status()).toMatchObject({
+        state: 'running',
+        caughtUp: true,
+        checkpoint: live,
+        eventsApplied: 5,
+      });
     });
 
     it('reads only the categories it was given', async () => {
@@ -133,7 +138,9 @@ describe('ProjectionRunner on the PostgreSQL event store', () => {
       }
 
       expect(await countsIn(projection.schema)).toEqual(settled);
-      expect(settled).toMatchObject([{ events: 2, last_revision: '1', last_applied_checkpoint: events[1].checkpoint }]);
+      expect(settled).toMatchObject([
+        { events: 2, last_revision: '1', last_applied_checkpoint: events[1].checkpoint },
+      ]);
     });
   });
 
@@ -238,7 +245,12 @@ function countEvent(client: PoolClient, event: RecordedEvent): Promise<boolean> 
     table: 'stream_counts',
     key: ['stream_name'],
     versionColumn: 'last_applied_checkpoint',
-    row: { stream_name: event.streamName, events: 1, last_revision: event.revision, last_applied_checkpoint: event.checkpoint },
+    row: {
+      stream_name: event.streamName,
+      events: 1,
+      last_revision: event.revision,
+      last_applied_checkpoint: event.checkpoint,
+    },
     update: { events: 'current.events + 1' },
   });
 }

@@ -229,7 +229,9 @@ export class ProjectionRunner {
   private async prepare(): Promise<void> {
     await this.inTransaction(async (client) => {
       // Serialises set-up across instances: concurrent `create ... if not exists` can fail in PostgreSQL.
-      await client.query('select pg_advisory_xact_lock(hashtext($1))', [`roomledger.projection.${this.schema}`]);
+      await client.query('select pg_advisory_xact_lock(hashtext($1))', [
+        `roomledger.projection.${this.schema}`,
+      ]);
       await client.query(`create schema if not exists ${quoteIdent(this.schema)}`);
       await ensureCheckpointTable(client, this.schema);
       await this.options.setup(client, this.context());
@@ -264,14 +266,27 @@ export class ProjectionRunner {
         const transient = (this.options.isTransient ?? isTransientDatabaseError)(error);
         this.lastError = { message: errorMessage(error), transient, at: new Date() };
         if (!transient) {
-          this.options.logger?.error({ projection: this.name, err: error }, 'projection stopped on a persistent failure');
+          this.options.logger?.error(
+            { projection: this.name, err: error },
+            'projection stopped on a persistent failure',
+          );
           this.fail(error);
           return;
         }
         failures += 1;
-        this.options.logger?.warn({ projection: this.name, err: error, failures }, 'projection retrying a transient failure');
+        this.options.logger?.warn(
+          { projection: this.name, err: error, failures },
+          'projection retrying a transient failure',
+        );
         this.setState('retrying');
-        await this.sleep(backoffDelay(failures, { initialDelayMs: 100, maxDelayMs: 10_000, jitter: 0.2, ...this.options.retry }));
+        await this.sleep(
+          backoffDelay(failures, {
+            initialDelayMs: 100,
+            maxDelayMs: 10_000,
+            jitter: 0.2,
+            ...this.options.retry,
+          }),
+        );
       } finally {
         this.subscription = undefined;
       }
@@ -315,7 +330,9 @@ export class ProjectionRunner {
     const live = quoteIdent(this.schema);
     const previous = quoteIdent(`${this.schema}${PREVIOUS_SUFFIX}`);
     await this.inTransaction(async (client) => {
-      await client.query('select pg_advisory_xact_lock(hashtext($1))', [`roomledger.projection.${this.schema}`]);
+      await client.query('select pg_advisory_xact_lock(hashtext($1))', [
+        `roomledger.projection.${this.schema}`,
+      ]);
       await client.query(`drop schema if exists ${previous} cascade`);
       const { rowCount } = await client.query('select 1 from pg_namespace where nspname = $1', [this.schema]);
       if (rowCount) await client.query(`alter schema ${live} rename to ${previous}`);
@@ -331,7 +348,11 @@ export class ProjectionRunner {
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
         const what = target === 'caught-up' ? 'catch up' : `reach ${target}`;
-        reject(new Error(`projection ${this.name} did not ${what} within ${timeoutMs} ms (at ${this.checkpoint ?? 'the start'})`));
+        reject(
+          new Error(
+            `projection ${this.name} did not ${what} within ${timeoutMs} ms (at ${this.checkpoint ?? 'the start'})`,
+          ),
+        );
       }, timeoutMs);
       const waiter: Waiter = {
         target,
@@ -390,7 +411,6 @@ export class ProjectionRunner {
     });
   }
 }
-
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -12,7 +12,9 @@ const MAX_IDENTIFIER_LENGTH = 63;
 /** Quotes a table, column or schema name after checking it is a plain lower-case identifier. */
 export function quoteIdent(name: string): string {
   if (!IDENTIFIER.test(name) || name.length > MAX_IDENTIFIER_LENGTH) {
-    throw new Error(`not a plain lower-case SQL identifier (max ${MAX_IDENTIFIER_LENGTH}): ${JSON.stringify(name)}`);
+    throw new Error(
+      `not a plain lower-case SQL identifier (max ${MAX_IDENTIFIER_LENGTH}): ${JSON.stringify(name)}`,
+    );
   }
   return `"${name}"`;
 }
@@ -42,7 +44,14 @@ export function sqlState(error: unknown): string | undefined {
 // Connection loss, server shutdown, serialization failures, deadlocks, lock and resource limits.
 const TRANSIENT_SQLSTATE_CLASSES = ['08', '40', '53', '57'];
 const TRANSIENT_SQLSTATES = new Set(['55P03', '55006']);
-const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
+const TRANSIENT_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
 
 /**
  * Whether a failure is worth retrying as is: the database was unreachable or busy, not the statement

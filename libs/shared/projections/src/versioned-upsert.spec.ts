@@ -7,7 +7,12 @@ describe('A versioned upsert', () => {
       table: 'booking_read.bookings_by_room',
       key: ['booking_id'],
       versionColumn: 'last_applied_checkpoint',
-      row: { booking_id: 'b-1', room_id: 'r-1', holds: 1, last_applied_checkpoint: '0000000000000001/0000000000000002' },
+      row: {
+        booking_id: 'b-1',
+        room_id: 'r-1',
+        holds: 1,
+        last_applied_checkpoint: '0000000000000001/0000000000000002',
+      },
       update: { holds: 'current.holds + 1' },
     });
 
@@ -28,7 +33,12 @@ describe('A versioned upsert', () => {
 
   it('refuses names that are not plain identifiers', () => {
     expect(() =>
-      versionedUpsertStatement({ table: 't; drop table x', key: ['id'], versionColumn: 'v', row: { id: 1, v: 1 } }),
+      versionedUpsertStatement({
+        table: 't; drop table x',
+        key: ['id'],
+        versionColumn: 'v',
+        row: { id: 1, v: 1 },
+      }),
     ).toThrow(/identifier/);
   });
 });

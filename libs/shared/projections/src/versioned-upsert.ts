@@ -34,7 +34,8 @@ export interface SqlStatement {
 export function versionedUpsertStatement(upsert: VersionedUpsert): SqlStatement {
   const columns = Object.keys(upsert.row);
   for (const required of [...upsert.key, upsert.versionColumn]) {
-    if (!columns.includes(required)) throw new Error(`versioned upsert into ${upsert.table}: row lacks column ${required}`);
+    if (!columns.includes(required))
+      throw new Error(`versioned upsert into ${upsert.table}: row lacks column ${required}`);
   }
   const version = quoteIdent(upsert.versionColumn);
   const assignments = new Map<string, string>();

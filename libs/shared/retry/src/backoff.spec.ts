@@ -4,7 +4,9 @@ describe('Backoff between attempts at one message', () => {
   const noJitter = { initialDelayMs: 100, maxDelayMs: 2_000, jitter: 0 };
 
   it('doubles from the initial delay', () => {
-    expect([1, 2, 3, 4, 5].map((attempt) => backoffDelay(attempt, noJitter))).toEqual([100, 200, 400, 800, 1_600]);
+    expect([1, 2, 3, 4, 5].map((attempt) => backoffDelay(attempt, noJitter))).toEqual([
+      100, 200, 400, 800, 1_600,
+    ]);
   });
 
   it('never exceeds the longest delay', () => {

@@ -14,7 +14,11 @@ export interface Backoff {
  * The delay after the `failedAttempts`-th failure (1-based): `initial * multiplier^(n-1)`, capped at
  * `maxDelayMs`, of which the `jitter` fraction is random (`random` in [0, 1), injectable for tests).
  */
-export function backoffDelay(failedAttempts: number, backoff: Backoff = {}, random: () => number = Math.random): number {
+export function backoffDelay(
+  failedAttempts: number,
+  backoff: Backoff = {},
+  random: () => number = Math.random,
+): number {
   const initial = backoff.initialDelayMs ?? 100;
   const max = backoff.maxDelayMs ?? 2_000;
   const multiplier = backoff.multiplier ?? 2;

@@ -99,7 +99,8 @@ export class KafkaModule {
         {
           provide: KAFKA,
           inject: [SERVICE_NAME, LOGGER],
-          useFactory: (service: string, logger: Logger): Kafka => createKafka({ clientId: service, brokers, logger }),
+          useFactory: (service: string, logger: Logger): Kafka =>
+            createKafka({ clientId: service, brokers, logger }),
         },
       ],
       exports: [KAFKA],

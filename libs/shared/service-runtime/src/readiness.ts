@@ -32,11 +32,18 @@ export async function runReadinessChecks(
     checks.map(async (readiness): Promise<[string, CheckReport]> => {
       const started = performance.now();
       try {
-        const details = await withTimeout(readiness.check(), timeoutMs, `${readiness.name} did not answer in ${timeoutMs} ms`);
+        const details = await withTimeout(
+          readiness.check(),
+          timeoutMs,
+          `${readiness.name} did not answer in ${timeoutMs} ms`,
+        );
         return [readiness.name, { status: 'up', latencyMs: elapsed(started), ...(details ?? {}) }];
       } catch (error) {
         const details = (error as { details?: Record<string, unknown> } | undefined)?.details;
-        return [readiness.name, { status: 'down', latencyMs: elapsed(started), error: describe(error), ...details }];
+        return [
+          readiness.name,
+          { status: 'down', latencyMs: elapsed(started), error: describe(error), ...details },
+        ];
       }
     }),
   );

@@ -24,7 +24,9 @@ export interface ServiceDependencies {
  */
 export function serviceModules(dependencies: ServiceDependencies): DynamicModule[] {
   const { postgres, redis, kafka } = dependencies;
-  const used = [postgres && PG_POOL, redis && REDIS, kafka && KAFKA].filter((token): token is symbol => !!token);
+  const used = [postgres && PG_POOL, redis && REDIS, kafka && KAFKA].filter(
+    (token): token is symbol => !!token,
+  );
   const checkFor = new Map<symbol, (client: never) => ReadinessCheck>([
     [PG_POOL, (pool: Pool) => postgresCheck(pool)],
     [REDIS, (client: Redis) => redisCheck(client)],

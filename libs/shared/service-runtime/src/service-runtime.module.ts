@@ -99,7 +99,11 @@ export class ServiceRuntimeModule implements NestModule, OnApplicationShutdown {
         { provide: SERVICE_NAME, useValue: options.service },
         { provide: LOGGER, useValue: options.logger },
         { provide: METRICS, useValue: createMetrics(options.service) },
-        { provide: READINESS_CHECKS, inject: options.readiness.inject, useFactory: options.readiness.useFactory },
+        {
+          provide: READINESS_CHECKS,
+          inject: options.readiness.inject,
+          useFactory: options.readiness.useFactory,
+        },
       ],
       exports: [SERVICE_NAME, LOGGER, METRICS],
     };

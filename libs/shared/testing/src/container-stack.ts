@@ -11,7 +11,11 @@ const root = join(__dirname, '../../../..');
 export async function startContainerStack(): Promise<StartedTestContainer[]> {
   const [postgres, redis, kafka, jaeger, mail] = await Promise.all([
     new GenericContainer('postgres:17')
-      .withEnvironment({ POSTGRES_USER: 'roomledger', POSTGRES_PASSWORD: 'roomledger', POSTGRES_DB: 'roomledger' })
+      .withEnvironment({
+        POSTGRES_USER: 'roomledger',
+        POSTGRES_PASSWORD: 'roomledger',
+        POSTGRES_DB: 'roomledger',
+      })
       .withExposedPorts(5432)
       .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
       .start(),
@@ -40,7 +44,8 @@ export async function startContainerStack(): Promise<StartedTestContainer[]> {
       .start(),
     new GenericContainer('axllent/mailpit:v1.27').withExposedPorts(1025, 8025).start(),
   ]);
-  const host = (container: StartedTestContainer, port: number) => `${container.getHost()}:${container.getMappedPort(port)}`;
+  const host = (container: StartedTestContainer, port: number) =>
+    `${container.getHost()}:${container.getMappedPort(port)}`;
   Object.assign(process.env, {
     ROOMLEDGER_TEST_DATABASE_URL: `postgres://roomledger:roomledger@${host(postgres, 5432)}/roomledger`,
     ROOMLEDGER_TEST_REDIS_URL: `redis://${host(redis, 6379)}`,

@@ -1,5 +1,9 @@
 /** Retries an assertion until it passes or the time runs out; for effects that arrive asynchronously. */
-export async function eventually<T>(assertion: () => Promise<T> | T, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
+export async function eventually<T>(
+  assertion: () => Promise<T> | T,
+  timeoutMs = 15_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {

@@ -24,6 +24,9 @@ export default async function globalSetup(): Promise<void> {
 }
 
 function dockerEngineReachable(): boolean {
-  const probe = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 5_000, stdio: 'pipe' });
+  const probe = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], {
+    timeout: 5_000,
+    stdio: 'pipe',
+  });
   return probe.status === 0 && probe.stdout.toString().trim().length > 0;
 }

@@ -22,14 +22,17 @@ export const mailbox = {
 
   async to(address: string): Promise<CaughtMail[]> {
     const all = await mailbox.all();
-    return all.filter((mail) => mail.to.some((recipient) => recipient.address.toLowerCase() === address.toLowerCase()));
+    return all.filter((mail) =>
+      mail.to.some((recipient) => recipient.address.toLowerCase() === address.toLowerCase()),
+    );
   },
 
   /** Waits until `count` messages reached the address, then returns them. */
   async waitFor(address: string, count = 1, timeoutMs = 15_000): Promise<CaughtMail[]> {
     return eventually(async () => {
       const received = await mailbox.to(address);
-      if (received.length < count) throw new Error(`${received.length} of ${count} messages reached ${address}`);
+      if (received.length < count)
+        throw new Error(`${received.length} of ${count} messages reached ${address}`);
       return received;
     }, timeoutMs);
   },

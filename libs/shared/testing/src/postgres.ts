@@ -15,7 +15,11 @@ export async function createTestDatabase(prefix = 'rl_test'): Promise<TestDataba
   await withAdmin((admin) => admin.query(`create database ${name}`));
   const url = new URL(testStack.databaseUrl);
   url.pathname = `/${name}`;
-  const pool = new Pool({ connectionString: url.toString(), max: 10, idle_in_transaction_session_timeout: 10_000 });
+  const pool = new Pool({
+    connectionString: url.toString(),
+    max: 10,
+    idle_in_transaction_session_timeout: 10_000,
+  });
   return {
     url: url.toString(),
     name,

@@ -11,9 +11,15 @@ export async function expectOperable(service: StartedService, dependencies: stri
   expect(live.status).toBe(200);
 
   const ready = await fetch(`${service.httpUrl}/health/ready`);
-  const report = (await ready.json()) as { status: string; checks: Record<string, { status: string; error?: string }> };
+  const report = (await ready.json()) as {
+    status: string;
+    checks: Record<string, { status: string; error?: string }>;
+  };
   const statuses = Object.fromEntries(
-    Object.entries(report.checks).map(([name, check]) => [name, check.error ? `${check.status}: ${check.error}` : check.status]),
+    Object.entries(report.checks).map(([name, check]) => [
+      name,
+      check.error ? `${check.status}: ${check.error}` : check.status,
+    ]),
   );
   expect(statuses).toEqual(Object.fromEntries(dependencies.map((dependency) => [dependency, 'up'])));
   expect({ status: ready.status, body: report.status }).toEqual({ status: 200, body: 'ready' });
@@ -34,13 +40,17 @@ export function grpcHealth(address: string): Promise<string> {
   };
   const client = new grpcPackage.grpc.health.v1.Health(address, credentials.createInsecure());
   return new Promise((resolve, reject) => {
-    (client as unknown as { check: (request: object, callback: (error: Error | null, response?: { status: string }) => void) => void }).check(
-      {},
-      (error, response) => {
-        client.close();
-        if (error) reject(error);
-        else resolve(response!.status);
-      },
-    );
+    (
+      client as unknown as {
+        check: (
+          request: object,
+          callback: (error: Error | null, response?: { status: string }) => void,
+        ) => void;
+      }
+    ).check({}, (error, response) => {
+      client.close();
+      if (error) reject(error);
+      else resolve(response!.status);
+    });
   });
 }

@@ -4,7 +4,9 @@
  */
 export const testStack = {
   get databaseUrl(): string {
-    return process.env.ROOMLEDGER_TEST_DATABASE_URL ?? 'postgres://roomledger:roomledger@127.0.0.1:5432/roomledger';
+    return (
+      process.env.ROOMLEDGER_TEST_DATABASE_URL ?? 'postgres://roomledger:roomledger@127.0.0.1:5432/roomledger'
+    );
   },
   get redisUrl(): string {
     return process.env.ROOMLEDGER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

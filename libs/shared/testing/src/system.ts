@@ -24,17 +24,25 @@ export interface RunningSystem {
  * (compiled output, one process per service), against the test servers.
  */
 export async function startSystem(options: { env?: Record<string, string> } = {}): Promise<RunningSystem> {
-  const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+  const build = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
   if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
 
   const { services } = JSON.parse(readFileSync(join(root, 'infra/local/services.json'), 'utf8')) as {
     services: ServiceDefinition[];
   };
   const ports = Object.fromEntries(
-    await Promise.all(services.map(async (service) => [service.name, { http: await freePort(), grpc: await freePort() }] as const)),
+    await Promise.all(
+      services.map(
+        async (service) => [service.name, { http: await freePort(), grpc: await freePort() }] as const,
+      ),
+    ),
   );
   const children: ChildProcess[] = [];
   const stop = async () => {
@@ -67,25 +75,44 @@ export async function startSystem(options: { env?: Record<string, string> } = {}
     };
     const child = spawn(
       process.execPath,
-      ['--enable-source-maps', '--disable-warning=TimeoutNegativeWarning', '-r', join(root, 'scripts/register-paths.cjs'), join(root, `dist/services/${service.name}/src/main.js`)],
+      [
+        '--enable-source-maps',
+        '--disable-warning=TimeoutNegativeWarning',
+        '-r',
+        join(root, 'scripts/register-paths.cjs'),
+        join(root, `dist/services/${service.name}/src/main.js`),
+      ],
       { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const keep = (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean).map((line) => `${service.name}: ${line}`));
+    const keep = (chunk: Buffer) =>
+      logs.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => `${service.name}: ${line}`),
+      );
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     children.push(child);
   }
   const gatewayUrl = `http://127.0.0.1:${ports.gateway.http}`;
   try {
-    await eventually(async () => {
-      const exited = children.find((child) => child.exitCode !== null);
-      if (exited) throw Object.assign(new Error('a service exited during start-up'), { fatal: true });
-      const response = await fetch(`${gatewayUrl}/health/ready`);
-      if (!response.ok) throw new Error(`gateway not ready: ${await response.text()}`);
-    }, 60_000, 500);
+    await eventually(
+      async () => {
+        const exited = children.find((child) => child.exitCode !== null);
+        if (exited) throw Object.assign(new Error('a service exited during start-up'), { fatal: true });
+        const response = await fetch(`${gatewayUrl}/health/ready`);
+        if (!response.ok) throw new Error(`gateway not ready: ${await response.text()}`);
+      },
+      60_000,
+      500,
+    );
   } catch (error) {
     await stop();
-    throw new Error(`the system did not become ready: ${(error as Error).message}\n${logs.slice(-40).join('\n')}`);
+    throw new Error(
+      `the system did not become ready: ${(error as Error).message}\n${logs.slice(-40).join('\n')}`,
+    );
   }
   return {
     gatewayUrl,

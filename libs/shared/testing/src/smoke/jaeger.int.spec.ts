@@ -9,9 +9,13 @@ describe('Jaeger on the test stack', () => {
     const serviceName = `smoke-${uniqueSuffix()}`;
     const provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': serviceName }),
-      spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${testStack.otlpEndpoint}/v1/traces` }))],
+      spanProcessors: [
+        new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${testStack.otlpEndpoint}/v1/traces` })),
+      ],
     });
-    const span = provider.getTracer('smoke').startSpan('smoke-operation', { attributes: { 'smoke.marker': 'yes' } });
+    const span = provider
+      .getTracer('smoke')
+      .startSpan('smoke-operation', { attributes: { 'smoke.marker': 'yes' } });
     const { traceId } = span.spanContext();
     span.end();
     await provider.forceFlush();
@@ -20,9 +24,13 @@ describe('Jaeger on the test stack', () => {
     const trace = await eventually(async () => {
       const response = await fetch(`${testStack.jaegerQueryUrl}/api/traces/${traceId}`);
       expect(response.status).toBe(200);
-      return (await response.json()) as { data: { spans: { operationName: string }[]; processes: Record<string, { serviceName: string }> }[] };
+      return (await response.json()) as {
+        data: { spans: { operationName: string }[]; processes: Record<string, { serviceName: string }> }[];
+      };
     });
     expect(trace.data[0].spans.map((exported) => exported.operationName)).toEqual(['smoke-operation']);
-    expect(Object.values(trace.data[0].processes).map((process) => process.serviceName)).toEqual([serviceName]);
+    expect(Object.values(trace.data[0].processes).map((process) => process.serviceName)).toEqual([
+      serviceName,
+    ]);
   });
 });

@@ -13,8 +13,12 @@ describe('PostgreSQL on the test stack', () => {
 
   it('round-trips a row through a fresh database', async () => {
     await database.pool.query('create table probe (id int primary key, during tstzrange not null)');
-    await database.pool.query(`insert into probe values (1, tstzrange('2026-01-01T09:00Z', '2026-01-01T10:00Z'))`);
-    const { rows } = await database.pool.query<{ id: number; upper: Date }>('select id, upper(during) from probe');
+    await database.pool.query(
+      `insert into probe values (1, tstzrange('2026-01-01T09:00Z', '2026-01-01T10:00Z'))`,
+    );
+    const { rows } = await database.pool.query<{ id: number; upper: Date }>(
+      'select id, upper(during) from probe',
+    );
     expect(rows).toEqual([{ id: 1, upper: new Date('2026-01-01T10:00:00Z') }]);
   });
 
@@ -23,9 +27,13 @@ describe('PostgreSQL on the test stack', () => {
     await database.pool.query(
       'create table slots (room text, during tstzrange, exclude using gist (room with =, during with &&))',
     );
-    await database.pool.query(`insert into slots values ('a', tstzrange('2026-01-01T09:00Z', '2026-01-01T10:00Z'))`);
+    await database.pool.query(
+      `insert into slots values ('a', tstzrange('2026-01-01T09:00Z', '2026-01-01T10:00Z'))`,
+    );
     await expect(
-      database.pool.query(`insert into slots values ('a', tstzrange('2026-01-01T09:30Z', '2026-01-01T10:30Z'))`),
+      database.pool.query(
+        `insert into slots values ('a', tstzrange('2026-01-01T09:30Z', '2026-01-01T10:30Z'))`,
+      ),
     ).rejects.toMatchObject({ code: '23P01' });
   });
 });
