@@ -143,6 +143,26 @@ export class PostgresEventStore implements EventStore {
     return result;
   }
 
+  /**
+   * The checkpoint of the last committed event, whether or not subscribers may see it yet (`undefined`:
+   * the store is empty). A read model that has reached it reflects every append that returned before
+   * this call, on any instance: what read-your-writes waits for. With `categories`, the last of those.
+   */
+  async headCheckpoint(categories?: readonly string[]): Promise<Checkpoint | undefined> {
+    if (categories) assertCategories(categories);
+    const { rows } = await this.pool.query<{ transaction_id: string; global_position: string }>(
+      categories
+        ? `select transaction_id::text as transaction_id, global_position from ${this.s}.events
+            where category = any($1) order by transaction_id desc, global_position desc limit 1`
+        : `select transaction_id::text as transaction_id, global_position from ${this.s}.events
+            order by transaction_id desc, global_position desc limit 1`,
+      categories ? [categories] : [],
+    );
+    return rows[0]
+      ? encodeCheckpoint({ major: BigInt(rows[0].transaction_id), minor: BigInt(rows[0].global_position) })
+      : undefined;
+  }
+
   async streamState(streamName: string): Promise<StreamState> {
     assertStreamName(streamName);
     const { rows } = await this.pool.query<{ revision: string }>(
