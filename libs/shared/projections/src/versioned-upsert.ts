@@ -24,6 +24,8 @@ export interface VersionedUpsert {
    * take `excluded.<column>`. The version column is always set to the new version.
    */
   readonly update?: Readonly<Record<string, string>>;
+  /** A further SQL condition for the update (same `current` / `excluded` names), e.g. `current.room_id = excluded.room_id`. */
+  readonly onlyIf?: string;
 }
 
 export interface SqlStatement {
@@ -50,7 +52,8 @@ export function versionedUpsertStatement(upsert: VersionedUpsert): SqlStatement 
     `values (${columns.map((_, index) => `$${index + 1}`).join(', ')}) ` +
     `on conflict (${upsert.key.map(quoteIdent).join(', ')}) do update set ` +
     [...assignments].map(([column, expression]) => `${quoteIdent(column)} = ${expression}`).join(', ') +
-    ` where current.${version} < excluded.${version}`;
+    ` where current.${version} < excluded.${version}` +
+    (upsert.onlyIf ? ` and (${upsert.onlyIf})` : '');
   return { text, values: columns.map((column) => upsert.row[column]) };
 }
 
