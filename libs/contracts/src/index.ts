@@ -1,1 +1,3 @@
+export * from './event-schemas';
 export * from './topics';
+export * from './error-codes';

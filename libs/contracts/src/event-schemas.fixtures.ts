@@ -1,0 +1,189 @@
+import type {
+  BookingCancelledPayload,
+  BookingConfirmedPayload,
+  BookingExpiredPayload,
+  BookingHeldPayload,
+  BookingRescheduledPayload,
+  EventPayloads,
+  EventTopic,
+  MaintenanceBlockedPayload,
+  MaintenanceLiftedPayload,
+  RoomEventPayload,
+} from './event-schemas';
+
+// One booking's morning in room Spree 3.12, and the room itself: realistic payloads of every public event.
+
+type Json = Record<string, unknown>;
+
+type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+/** Only the required properties of T, none missing and (checked by `satisfies`) none extra. */
+type Minimal<T> = Pick<T, RequiredKeys<T>>;
+
+const bookingId = '0f8fad5b-d9cb-469f-a165-70867728950e';
+const roomId = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+const organizerId = '9b2d7c1a-3f4e-4b6a-8c1d-2e3f4a5b6c7d';
+const facilityManager = 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b';
+const blockId = 'a3bb189e-8bf9-3888-9912-ace4e6543002';
+
+const booking = {
+  bookingId,
+  roomId,
+  start: '2026-03-02T09:00:00Z',
+  end: '2026-03-02T10:00:00Z',
+  organizerId,
+  occurredAt: '2026-03-02T08:15:00Z',
+  version: 1,
+  streamRevision: 41,
+};
+const optionalBookingFields = {
+  title: 'Sprint planning',
+  meetingId: 'c56a4180-65aa-42ec-a945-5fd21dec0538',
+  seriesId: 'd9428888-122b-4d1e-8fd8-1c5a1b1a0f55',
+};
+
+export const held = {
+  ...booking,
+  status: 'held',
+  expiresAt: '2026-03-02T08:20:00Z',
+  heldBy: organizerId,
+} satisfies Minimal<BookingHeldPayload>;
+
+export const confirmed = {
+  ...booking,
+  status: 'confirmed',
+  occurredAt: '2026-03-02T08:17:30.250Z',
+  version: 2,
+  streamRevision: 42,
+} satisfies Minimal<BookingConfirmedPayload>;
+
+export const expired = {
+  ...booking,
+  status: 'expired',
+  occurredAt: '2026-03-02T08:20:00Z',
+  version: 2,
+  streamRevision: 43,
+  expiresAt: '2026-03-02T08:20:00Z',
+} satisfies Minimal<BookingExpiredPayload>;
+
+export const rescheduled = {
+  ...booking,
+  start: '2026-03-02T10:00:00Z',
+  end: '2026-03-02T11:00:00Z',
+  status: 'confirmed',
+  occurredAt: '2026-03-02T08:25:00Z',
+  version: 3,
+  streamRevision: 44,
+  previous: { start: '2026-03-02T09:00:00Z', end: '2026-03-02T10:00:00Z' },
+  rescheduledBy: organizerId,
+} satisfies Minimal<BookingRescheduledPayload>;
+
+export const blocked = {
+  blockId,
+  roomId,
+  start: '2026-03-02T08:45:00Z',
+  end: '2026-03-02T12:00:00Z',
+  occurredAt: '2026-03-02T08:30:00Z',
+  streamRevision: 45,
+  placedBy: facilityManager,
+  cancelledBookingIds: [bookingId],
+} satisfies Minimal<MaintenanceBlockedPayload>;
+
+export const cancelled = {
+  ...booking,
+  start: rescheduled.start,
+  end: rescheduled.end,
+  status: 'cancelled',
+  occurredAt: '2026-03-02T08:30:00Z',
+  version: 4,
+  streamRevision: 46,
+  cancelledBy: facilityManager,
+  previousStatus: 'confirmed',
+} satisfies Minimal<BookingCancelledPayload>;
+
+export const lifted = {
+  blockId,
+  roomId,
+  start: blocked.start,
+  end: blocked.end,
+  occurredAt: '2026-03-02T11:05:00Z',
+  streamRevision: 47,
+  liftedBy: facilityManager,
+} satisfies Minimal<MaintenanceLiftedPayload>;
+
+export const room = {
+  roomId,
+  version: 1,
+  occurredAt: '2026-02-16T10:00:00Z',
+  name: 'Spree 3.12',
+  capacity: 8,
+  seats: 1,
+  timeZone: 'Europe/Berlin',
+  amenities: ['display', 'whiteboard'],
+  accessibility: ['step-free'],
+  openingHours: (['mon', 'tue', 'wed', 'thu', 'fri'] as const).map((weekday) => ({
+    weekday,
+    opens: '07:00',
+    closes: '20:00',
+  })),
+  closures: [],
+  policy: {
+    minDurationMinutes: 15,
+    maxDurationMinutes: 480,
+    bookingWindowDays: 90,
+    minNoticeMinutes: 0,
+    bufferBeforeMinutes: 0,
+    bufferAfterMinutes: 10,
+  },
+  retired: false,
+} satisfies Minimal<RoomEventPayload>;
+
+const completeRoom = {
+  ...room,
+  building: 'Spree',
+  floor: '3',
+  openingHours: [{ weekday: 'sat', opens: '22:00', closes: '02:00' }],
+  closures: [{ date: '2026-12-24', from: '13:00', to: '24:00', reason: 'Christmas Eve' }],
+} satisfies Required<RoomEventPayload>;
+
+/** Per event type: a minimal payload (required properties only) and a complete one (every property). */
+export function examples(): [EventTopic, never, Json, Json][] {
+  const rows: {
+    [T in EventTopic]: {
+      [N in keyof EventPayloads[T]]: [Minimal<EventPayloads[T][N]>, Required<EventPayloads[T][N]>];
+    };
+  } = {
+    'booking.events.v1': {
+      held: [held, { ...held, ...optionalBookingFields }],
+      confirmed: [confirmed, { ...confirmed, ...optionalBookingFields }],
+      cancelled: [
+        cancelled,
+        { ...cancelled, ...optionalBookingFields, reason: 'maintenance', maintenanceBlockId: blockId },
+      ],
+      expired: [expired, { ...expired, ...optionalBookingFields }],
+      rescheduled: [rescheduled, { ...rescheduled, ...optionalBookingFields }],
+      'maintenance-blocked': [blocked, { ...blocked, reason: 'Projector replacement' }],
+      'maintenance-lifted': [lifted, lifted],
+    },
+    'room.events.v1': {
+      registered: [room, completeRoom],
+      updated: [
+        { ...room, version: 2, capacity: 10 },
+        { ...completeRoom, version: 2 },
+      ],
+      'policy-changed': [
+        { ...room, version: 3, closures: [{ date: '2026-04-03' }] },
+        { ...completeRoom, version: 3 },
+      ],
+      retired: [
+        { ...room, version: 4, retired: true },
+        { ...completeRoom, version: 4, retired: true },
+      ],
+    },
+  };
+  return Object.entries(rows).flatMap(([topic, byName]) =>
+    Object.entries(byName).map(
+      ([name, [minimal, complete]]) =>
+        [topic as EventTopic, name as never, minimal as Json, complete as Json] as const,
+    ),
+  ) as [EventTopic, never, Json, Json][];
+}
