@@ -103,6 +103,7 @@ export const rescheduleBooking = (
         ...spanOf(slot),
         organizerId: booking.organizerId,
         version: booking.version + 1,
+        status: booking.status,
         previous: { start: booking.start, end: booking.end },
         rescheduledBy: actor.userId,
         occurredAt,

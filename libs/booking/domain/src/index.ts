@@ -9,3 +9,4 @@ export * from './room-schedule.state';
 export * from './room-schedule';
 export * from './availability';
 export { MAX_SERIES_OCCURRENCES } from './decide-series';
+export * from './invariants';

@@ -58,7 +58,12 @@ export type HoldExpired = Event<'HoldExpired', BookingFact & { readonly expiresA
 
 export type BookingRescheduled = Event<
   'BookingRescheduled',
-  BookingFact & { readonly previous: TimeSpan; readonly rescheduledBy: string }
+  BookingFact & {
+    /** The booking's status, unchanged by the move (only live bookings are rescheduled). */
+    readonly status: 'held' | 'confirmed';
+    readonly previous: TimeSpan;
+    readonly rescheduledBy: string;
+  }
 >;
 
 export type MaintenanceBlockPlaced = Event<

@@ -134,6 +134,7 @@ export const bookingRescheduled = (data: Partial<BookingRescheduled['data']> = {
   data: {
     ...booking,
     version: 2,
+    status: 'confirmed',
     previous: { start: at('10:00'), end: at('11:00') },
     rescheduledBy: 'alice',
     ...data,
