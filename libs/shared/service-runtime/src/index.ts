@@ -6,3 +6,4 @@ export * from './bootstrap';
 export * from './nest-logger';
 export * from './repo-paths';
 export * from './service-modules';
+export * from './grpc-errors';

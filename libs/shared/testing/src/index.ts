@@ -9,3 +9,4 @@ export * from './services';
 export * from './service-health';
 export * from './system';
 export * from './mail';
+export * from './grpc';
