@@ -1,0 +1,178 @@
+import type { Checkpoint, EventStore } from '@roomledger/event-store';
+import { EsdbEventStore } from '@roomledger/event-store-esdb';
+import { PostgresEventStore } from '@roomledger/event-store-postgres';
+import { runRelay, type InboxConsumer, type Relay } from '@roomledger/messaging';
+import type { ServiceMetrics } from '@roomledger/observability';
+import { ProjectionRunner } from '@roomledger/projections';
+import type { Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
+import { BookingApplication } from './booking.application';
+import type { BookingConfig } from './config';
+import { BOOKING_EVENTS_TOPIC, toBookingFeedMessage } from './feed/booking-feed';
+import { bookingReadProjection } from './read-model/booking-read.projection';
+import { RoomScheduleHandler } from './schedule/room-schedule.handler';
+import { HoldExpirer } from './workers/hold-expirer';
+import { runRoomEventsConsumer } from './workers/room-events.consumer';
+
+/**
+ * Everything the booking service runs besides its gRPC handlers: the event store, the command handler,
+ * the `booking_read` projection, the public feed relay, the hold expirer and the room policy replica.
+ * Started after Nest is up, stopped before its clients close.
+ */
+export class BookingRuntime {
+  private constructor(
+    readonly store: EventStore,
+    readonly handler: RoomScheduleHandler,
+    readonly application: BookingApplication,
+    readonly projection: ProjectionRunner,
+    private readonly config: BookingConfig,
+    private readonly kafka: Kafka,
+    private readonly pool: Pool,
+    private readonly logger: Logger,
+    readonly metrics: BookingMetrics,
+  ) {}
+
+  private relay: Relay | undefined;
+  private consumer: InboxConsumer | undefined;
+  private consumerStarting: Promise<void> | undefined;
+  private expirer: HoldExpirer | undefined;
+
+  static async create(deps: {
+    config: BookingConfig;
+    pool: Pool;
+    kafka: Kafka;
+    logger: Logger;
+    metrics: ServiceMetrics;
+  }): Promise<BookingRuntime> {
+    const { config, logger } = deps;
+    const metrics = bookingMetrics(deps.metrics);
+    const store: EventStore & { headCheckpoint?(categories: string[]): Promise<Checkpoint | undefined> } =
+      config.EVENTSTORE_CONNECTION_STRING
+        ? EsdbEventStore.fromConnectionString(config.EVENTSTORE_CONNECTION_STRING)
+        : await PostgresEventStore.create({
+            connectionString: config.DATABASE_URL,
+            schema: config.EVENT_STORE_SCHEMA,
+            poolSize: config.EVENT_STORE_POOL_SIZE,
+            applicationName: 'roomledger-booking',
+          });
+    const handler = new RoomScheduleHandler(store, {
+      onConflict: () => metrics.conflicts.inc(),
+      onSnapshotError: (roomId, error) => logger.warn({ err: error, roomId }, 'snapshot not saved'),
+    });
+    const projection = new ProjectionRunner({
+      ...bookingReadProjection,
+      store,
+      pool: deps.pool,
+      logger: logger.child({ component: 'projection' }),
+    });
+    const application = new BookingApplication(handler, deps.pool, {
+      awaitReadModel: async (timeoutMs) => {
+        if (!store.headCheckpoint) {
+          // EventStoreDB: no cheap head query here; give the live subscription a moment.
+          await new Promise((resolve) => setTimeout(resolve, Math.min(timeoutMs, 250)));
+          return;
+        }
+        const head = await store.headCheckpoint(['roomSchedule']);
+        if (head) await projection.waitUntil(head, { timeoutMs });
+      },
+    });
+    return new BookingRuntime(
+      store,
+      handler,
+      application,
+      projection,
+      config,
+      deps.kafka,
+      deps.pool,
+      logger,
+      metrics,
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.projection.start();
+    this.relay = await runRelay({
+      name: 'booking-events',
+      store: this.store,
+      categories: ['roomSchedule'],
+      kafka: this.kafka,
+      topic: BOOKING_EVENTS_TOPIC,
+      map: toBookingFeedMessage,
+      pool: this.pool,
+      logger: this.logger,
+      source: '/roomledger/booking',
+      checkpointSchema: 'booking_relay',
+    });
+    this.expirer = new HoldExpirer({
+      pool: this.pool,
+      application: this.application,
+      logger: this.logger.child({ component: 'hold-expirer' }),
+      intervalMs: this.config.HOLD_EXPIRY_INTERVAL_MS,
+      onExpired: (count) => this.metrics.holdsExpired.inc(count),
+    });
+    this.expirer.start();
+    // The room replica joins its consumer group in the background: Kafka may come later than we do.
+    this.consumerStarting = runRoomEventsConsumer({
+      kafka: this.kafka,
+      pool: this.pool,
+      application: this.application,
+      logger: this.logger.child({ component: 'room-events' }),
+      groupId: this.config.ROOM_EVENTS_GROUP_ID,
+    }).then(
+      (consumer) => {
+        this.consumer = consumer;
+      },
+      (error: unknown) => this.logger.error({ err: error }, 'room events consumer did not start'),
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.expirer?.stop();
+    await this.consumerStarting;
+    await this.consumer?.stop().catch(() => undefined);
+    await this.relay?.stop();
+    await this.projection.stop();
+    await this.store.close();
+  }
+
+  /** For readiness: the read model is being fed and the relay runs. */
+  status(): Record<string, unknown> {
+    const projection = this.projection.status();
+    const relay = this.relay?.status();
+    return {
+      projection: projection.state,
+      projectionCaughtUp: projection.caughtUp,
+      relay: relay ? (relay.lastError ? `retrying: ${relay.lastError}` : 'running') : 'starting',
+      roomReplica: this.consumer ? 'running' : 'starting',
+    };
+  }
+}
+
+export interface BookingMetrics {
+  conflicts: Counter;
+  holdsExpired: Counter;
+  decisions: Counter<'command' | 'outcome'>;
+}
+
+function bookingMetrics(metrics: ServiceMetrics): BookingMetrics {
+  return {
+    conflicts: new Counter({
+      name: 'booking_decision_conflicts_total',
+      help: 'Decisions re-made because another instance appended to the room first',
+      registers: [metrics.registry],
+    }),
+    holdsExpired: new Counter({
+      name: 'booking_holds_expired_total',
+      help: 'HoldExpired events appended by the background expirer',
+      registers: [metrics.registry],
+    }),
+    decisions: new Counter({
+      name: 'booking_decisions_total',
+      help: 'Room schedule commands by outcome (appended, unchanged, or the refusal code)',
+      labelNames: ['command', 'outcome'] as const,
+      registers: [metrics.registry],
+    }),
+  };
+}
