@@ -104,6 +104,7 @@ export class BookingRuntime {
       logger: this.logger,
       source: '/roomledger/booking',
       checkpointSchema: 'booking_relay',
+      leaderPool: this.pool,
     });
     this.expirer = new HoldExpirer({
       pool: this.pool,
@@ -144,7 +145,13 @@ export class BookingRuntime {
     return {
       projection: projection.state,
       projectionCaughtUp: projection.caughtUp,
-      relay: relay ? (relay.lastError ? `retrying: ${relay.lastError}` : 'running') : 'starting',
+      relay: !relay
+        ? 'starting'
+        : relay.lastError
+          ? `retrying: ${relay.lastError}`
+          : relay.leader
+            ? 'publishing'
+            : 'standby',
       roomReplica: this.consumer ? 'running' : 'starting',
     };
   }

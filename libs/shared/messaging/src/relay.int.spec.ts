@@ -323,4 +323,29 @@ describe('relay (event store → Kafka)', () => {
     for (const id of ids) expect(arrivedIds.filter((each) => each === id)).toHaveLength(2);
     expect(await storedCheckpoint(name)).toBe(last);
   });
+
+  it('with a lease, publishes once from two instances; the standby takes over from the checkpoint when the leader stops', async () => {
+    const topic = await freshTopic();
+    const received = await consume(topic);
+    const category = uniqueCategory();
+    const name = `leased-${category}`;
+    const lease = { leaderPool: database.pool, leaseRetryMs: 100 };
+    const first = await start(name, topic, category, lease);
+    const second = await start(name, topic, category, lease);
+    const before = await appendConfirmed(20, (i) => `${category}-${i % 4}`);
+    await eventually(() => expect(received).toHaveLength(20));
+    const statuses = [first.status(), second.status()];
+    expect(statuses.filter((status) => status.leader)).toHaveLength(1);
+    expect(statuses[0].published + statuses[1].published).toBe(20);
+
+    const [leader, standby] = statuses[0].leader ? [first, second] : [second, first];
+    await leader.stop();
+    const after = await appendConfirmed(10, (i) => `${category}-${i % 4}`);
+    await eventually(() => expect(received).toHaveLength(30));
+    expect(standby.status()).toMatchObject({ leader: true, published: 10 });
+    const ids = received.map((message) => message.headers.ce_id);
+    expect(new Set(ids).size).toBe(30);
+    expect(new Set(ids)).toEqual(new Set([...before.ids, ...after.ids]));
+    expect(await storedCheckpoint(name)).toBe(after.last);
+  });
 });

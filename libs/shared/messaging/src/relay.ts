@@ -7,11 +7,13 @@ import {
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import {
+  acquireLease,
   ensureCheckpointTable,
   loadCheckpoint,
   storeCheckpoint,
   type Queryable,
 } from '@roomledger/projections';
+import type { Pool } from 'pg';
 import { backoffDelay, type Backoff } from '@roomledger/retry';
 import { toKafkaMessage, type IntegrationMapper } from './relay-message';
 
@@ -28,8 +30,12 @@ import { toKafkaMessage, type IntegrationMapper } from './relay-message';
  *
  * A failure (Kafka unreachable, a produce rejected, the checkpoint write failing, the mapper throwing)
  * never skips anything: the relay logs it, keeps it in `status().lastError`, backs off and resumes
- * from its stored checkpoint, forever, until stopped. Run one instance per relay name: a second one
- * would not lose anything, but would publish everything twice.
+ * from its stored checkpoint, forever, until stopped.
+ *
+ * With `leaderPool`, every instance may run the relay: only the holder of the relay's lease (a
+ * PostgreSQL advisory lock, see `acquireLease`) publishes, the others stand by and take over when it
+ * dies, reloading the checkpoint first. Without it, run one instance per relay name: a second one would
+ * not lose anything, but would publish everything twice.
  */
 export interface RelayOptions {
   /** Names the checkpoint row; one per (service, topic), e.g. `booking-events`. */
@@ -54,12 +60,18 @@ export interface RelayOptions {
   readonly retry?: Backoff;
   /** How long `stop()` lets an in-flight produce finish before disconnecting the producer (default 10,000 ms). */
   readonly stopTimeoutMs?: number;
+  /** Publish only while holding the relay's lease, taken on a connection of this pool (one relay per deployment). */
+  readonly leaderPool?: Pool;
+  /** How often a standby instance tries to take the lease over (default 2,000 ms). */
+  readonly leaseRetryMs?: number;
 }
 
 export interface RelayStatus {
   readonly name: string;
   /** False once stopped. */
   readonly running: boolean;
+  /** This instance publishes (always true without `leaderPool`; false while standing by). */
+  readonly leader: boolean;
   /** Everything visible in the store was published and checkpointed at the last batch. */
   readonly caughtUp: boolean;
   /** The stored checkpoint (`undefined`: nothing relayed yet). */
@@ -97,6 +109,7 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
   let checkpoint = await loadCheckpoint(options.pool, options.name, schema);
 
   let running = true;
+  let leader = false;
   let caughtUp = false;
   let published = 0;
   let failures = 0;
@@ -131,16 +144,16 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
     await current?.disconnect().catch(() => undefined);
   };
 
-  const sleep = (ms: number): Promise<void> =>
+  const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     new Promise((resolve) => {
-      if (stopping.signal.aborted) return resolve();
+      if (signal.aborted) return resolve();
       const timer = setTimeout(done, ms);
       function done(): void {
         clearTimeout(timer);
-        stopping.signal.removeEventListener('abort', done);
+        signal.removeEventListener('abort', done);
         resolve();
       }
-      stopping.signal.addEventListener('abort', done, { once: true });
+      signal.addEventListener('abort', done, { once: true });
     });
 
   const publish = async (messages: Message[]): Promise<void> => {
@@ -148,16 +161,17 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
     await ready.send({ topic: options.topic, acks: -1, messages });
   };
 
-  const loop = async (): Promise<void> => {
+  /** Relays until `session` aborts (stop, or the lease lost). */
+  const relayWhile = async (session: AbortSignal): Promise<void> => {
     let consecutiveFailures = 0;
-    while (!stopping.signal.aborted) {
+    while (!session.aborted) {
       let subscription: Subscription | undefined;
       try {
         subscription = options.store.subscribe({
           from: checkpoint,
           categories: options.categories,
           batchSize: options.batchSize,
-          signal: stopping.signal,
+          signal: session,
         });
         for await (const batch of subscription) {
           const messages: Message[] = [];
@@ -180,7 +194,7 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
           consecutiveFailures = 0;
         }
       } catch (error) {
-        if (stopping.signal.aborted) break;
+        if (session.aborted) break;
         failures += 1;
         consecutiveFailures += 1;
         caughtUp = false;
@@ -189,9 +203,40 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
         logger.warn({ err: error, checkpoint, retryInMs }, 'relay failed; resuming from its checkpoint');
         await subscription?.stop().catch(() => undefined);
         await dropProducer();
-        await sleep(retryInMs);
+        await sleep(retryInMs, session);
       } finally {
         await subscription?.stop().catch(() => undefined);
+      }
+    }
+  };
+
+  const loop = async (): Promise<void> => {
+    if (!options.leaderPool) {
+      leader = true;
+      await relayWhile(stopping.signal);
+      return;
+    }
+    while (!stopping.signal.aborted) {
+      const lease = await acquireLease(options.leaderPool, `relay:${options.name}`, {
+        signal: stopping.signal,
+        retryMs: options.leaseRetryMs,
+      });
+      if (!lease) break;
+      try {
+        // Another instance may have relayed meanwhile: resume from what it stored.
+        checkpoint = await loadCheckpoint(options.pool, options.name, schema);
+        leader = true;
+        logger.info({ checkpoint }, 'relay took the lease');
+        await relayWhile(AbortSignal.any([stopping.signal, lease.lost]));
+        if (lease.lost.aborted) logger.warn('relay lost its lease; standing by');
+      } catch (error) {
+        logger.warn({ err: error }, 'relay could not start its lease');
+        await sleep(options.leaseRetryMs ?? 2_000, stopping.signal);
+      } finally {
+        leader = false;
+        caughtUp = false;
+        await dropProducer();
+        await lease.release();
       }
     }
   };
@@ -204,7 +249,16 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
 
   let stopped: Promise<void> | undefined;
   return {
-    status: () => ({ name: options.name, running, caughtUp, checkpoint, published, failures, lastError }),
+    status: () => ({
+      name: options.name,
+      running,
+      leader,
+      caughtUp,
+      checkpoint,
+      published,
+      failures,
+      lastError,
+    }),
     stop: () =>
       (stopped ??= (async () => {
         stopping.abort();

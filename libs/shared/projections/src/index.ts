@@ -16,3 +16,4 @@ export {
   type SqlStatement,
 } from './versioned-upsert';
 export { isTransientDatabaseError, quoteIdent, quoteQualified, type Queryable } from './sql';
+export { acquireLease, type Lease, type LeaseOptions } from './leadership';
