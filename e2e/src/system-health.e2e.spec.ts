@@ -23,7 +23,7 @@ describe('The whole system, started as npm start starts it', () => {
       );
     expect(report.checks.redis.status).toBe('up');
     expect(nested('room')).toEqual({ postgres: 'up', kafka: 'up' });
-    expect(nested('booking')).toEqual({ postgres: 'up', kafka: 'up' });
+    expect(nested('booking')).toEqual({ postgres: 'up', kafka: 'up', read_model: 'up' });
     expect(nested('user')).toEqual({ postgres: 'up', kafka: 'up' });
     expect(nested('notification')).toEqual({ postgres: 'up', redis: 'up', kafka: 'up', smtp: 'up' });
   });
