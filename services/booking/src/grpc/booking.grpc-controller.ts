@@ -11,7 +11,7 @@ import {
   isoOf,
   type TimeSpan,
 } from '@roomledger/booking-domain';
-import type { EventMetadata } from '@roomledger/event-store';
+import { isUuid, type EventMetadata } from '@roomledger/event-store';
 import { GrpcErrorFilter, LOGGER, type ErrorMapper } from '@roomledger/service-runtime';
 import type { Logger } from 'pino';
 import type {
@@ -315,6 +315,13 @@ function required(request: Req, field: string): string {
   return value;
 }
 
+/** Booking ids are UUIDs (the public contract says so); a caller may choose one, e.g. to retry safely. */
+function uuid(request: Req, field: string): string | undefined {
+  const value = text(request[field]);
+  if (value !== undefined && !isUuid(value)) throw new ValidationFailed(field, 'a UUID');
+  return value;
+}
+
 function version(request: Req): number | undefined {
   const value = Number(request.expectedVersion ?? 0);
   if (!Number.isInteger(value) || value < 0) throw new ValidationFailed('expectedVersion', 'a version');
@@ -328,7 +335,7 @@ function newBookingInput(request: Req) {
     end: required(request, 'end'),
     title: typeof request.title === 'string' ? request.title : '',
     organizerId: text(request.organizerId),
-    bookingId: text(request.bookingId),
+    bookingId: uuid(request, 'bookingId'),
     meetingId: text(request.meetingId),
   };
 }
