@@ -69,8 +69,8 @@ interface SnapshotBody {
 }
 
 /**
- * The RoomSchedule command handler: load (cached state + read forward from its revision) → decide →
- * append with the revision the decision was made on. Losing the race to another instance
+ * The RoomSchedule command handler: load (cached state, read forward from its revision unless the
+ * append itself can prove it current) → decide → append with the revision the decision was made on. Losing the race to another instance
  * (`WrongExpectedVersion`) re-reads and re-decides, a bounded number of times with jitter. Commands for
  * one room are processed one after another inside this instance, so it never races itself.
  *
@@ -116,11 +116,30 @@ export class RoomScheduleHandler {
     context: DecisionContext,
   ): Promise<Decision> {
     const stream = roomScheduleStream(roomId);
+    // A cached state is decided on without reading the stream first: the append's expected revision
+    // proves it current (the common case, one round trip). Only what is never appended, a refusal or
+    // "nothing to do", is re-checked against the stream before it is answered.
+    let loaded = this.cache.get(roomId);
+    let verified = false;
+    if (!loaded) {
+      loaded = await this.refresh(roomId);
+      verified = true;
+    }
     for (let attempt = 1; ; attempt += 1) {
-      const loaded = await this.refresh(roomId);
-      const events = roomSchedule.decide(command, loaded.state);
+      let events: RoomScheduleEvent[];
+      try {
+        events = roomSchedule.decide(command, loaded.state);
+      } catch (refusal) {
+        if (verified) throw refusal;
+        loaded = await this.refresh(roomId);
+        verified = true;
+        continue;
+      }
       if (events.length === 0) {
-        return { ...loaded, events, firstRevision: loaded.revision + 1n, attempts: attempt };
+        if (verified) return { ...loaded, events, firstRevision: loaded.revision + 1n, attempts: attempt };
+        loaded = await this.refresh(roomId);
+        verified = true;
+        continue;
       }
       const metadata = {
         ...context.metadata,
@@ -151,6 +170,8 @@ export class RoomScheduleHandler {
         this.options.onConflict?.(roomId, attempt);
         if (attempt >= this.maxAttempts) throw new RoomContended(roomId, attempt);
         await sleep(backoffDelay(attempt, this.retry));
+        loaded = await this.refresh(roomId);
+        verified = true;
       }
     }
   }
