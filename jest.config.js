@@ -24,7 +24,7 @@ const swc = (syntax) => [
 ];
 
 // Packages published as ES modules only; Jest's CommonJS runtime needs them transformed.
-const esmOnly = ['nodemailer', 'temporal-polyfill', 'temporal-utils'];
+const esmOnly = ['nodemailer', 'temporal-polyfill', 'temporal-utils', 'jose'];
 
 const base = {
   rootDir: __dirname,

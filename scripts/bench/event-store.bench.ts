@@ -8,10 +8,6 @@
  * BENCH_KAFKA_BROKERS (default 127.0.0.1:9092), BENCH_SECONDS (per timed phase, default 10).
  * It creates a fresh database and a fresh topic and drops both at the end.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import {
   prepareAppend,
@@ -21,13 +17,26 @@ import {
 } from '@roomledger/event-store';
 import { appendEvents, PostgresEventStore, type Queryable } from '@roomledger/event-store-postgres';
 import { createKafka, runRelay } from '@roomledger/messaging';
-import { Client, Pool, type QueryResultRow } from 'pg';
+import { Pool, type QueryResultRow } from 'pg';
 import { pino } from 'pino';
+import {
+  admin,
+  BROKERS,
+  createBenchDatabase,
+  dropBenchDatabase,
+  fmt,
+  machine,
+  ms,
+  now,
+  percentile,
+  pgbench,
+  printReport,
+  progress,
+  query,
+  SECONDS,
+  type Row,
+} from './bench-support';
 
-const ADMIN_URL =
-  process.env.BENCH_DATABASE_URL ?? 'postgres://roomledger:roomledger@127.0.0.1:5432/roomledger';
-const BROKERS = (process.env.BENCH_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CLIENTS = 8; // pgbench clients = writers in (b): the same concurrency
 const STREAMS = 1_000;
 const HOT_WRITERS = 16;
@@ -35,25 +44,12 @@ const CATCH_UP_EVENTS = 100_000;
 const RELAY_TIMEOUT_MS = 45_000;
 
 const logger = pino({ level: 'error' });
-const progress = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
-const now = (): number => performance.now();
-
-interface Row {
-  measure: string;
-  figure: string;
-  detail: string;
-  goal: string;
-  verdict: string;
-}
 
 async function main(): Promise<void> {
   const started = now();
   const rows: Row[] = [];
   const before = machine();
-  const dbName = `rl_bench_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${dbName}`;
-  await admin(`create database ${dbName}`);
+  const { name: dbName, url: dbUrl } = await createBenchDatabase();
   const kafka = createKafka({ clientId: 'bench', brokers: BROKERS, logger });
   const topic = `bench.event-store.${dbName}`;
   let store: PostgresEventStore | undefined;
@@ -70,7 +66,14 @@ async function main(): Promise<void> {
       `create table raw_inserts (id bigserial primary key, stream_name text not null, type text not null,
          data jsonb not null, metadata jsonb not null, created_at timestamptz not null default now())`,
     );
-    const raw = pgbenchInsert(dbUrl);
+    const raw = pgbench({
+      url: dbUrl,
+      clients: CLIENTS,
+      seconds: SECONDS,
+      script:
+        `\\set s random(1, ${STREAMS})\n` +
+        `insert into raw_inserts (stream_name, type, data, metadata) values ('bench-' || :s, 'Noted', '{"n": 1, "note": "x"}', '{}');\n`,
+    });
     rows.push({
       measure: '(a) raw floor: pgbench single-row INSERT, plain table',
       figure: `${fmt(raw.tps)} tx/s`,
@@ -191,59 +194,11 @@ async function main(): Promise<void> {
         .catch(() => undefined)
         .finally(() => cleanup.disconnect());
     }
-    await admin(`drop database if exists ${dbName} with (force)`);
+    await dropBenchDatabase(dbName);
   }
 }
 
 // ---------------------------------------------------------------------------------------------------
-
-function pgbenchInsert(url: URL): { tps: number; latencyMs: number } {
-  const pgbench = ['/usr/lib/postgresql/15/bin/pgbench', 'pgbench'].find(
-    (candidate) => spawnSync(candidate, ['--version']).status === 0,
-  );
-  if (!pgbench) throw new Error('pgbench not found (Debian package postgresql-client / postgresql)');
-  const env = { ...process.env, PGPASSWORD: decodeURIComponent(url.password) };
-  const conn = [
-    '-h',
-    url.hostname,
-    '-p',
-    url.port || '5432',
-    '-U',
-    decodeURIComponent(url.username),
-    url.pathname.slice(1),
-  ];
-  const dir = mkdtempSync(join(tmpdir(), 'rl-bench-'));
-  const script = join(dir, 'insert.sql');
-  writeFileSync(
-    script,
-    `\\set s random(1, ${STREAMS})\n` +
-      `insert into raw_inserts (stream_name, type, data, metadata) values ('bench-' || :s, 'Noted', '{"n": 1, "note": "x"}', '{}');\n`,
-  );
-  try {
-    const out = execFileSync(
-      pgbench,
-      [
-        '-n',
-        '-c',
-        String(CLIENTS),
-        '-j',
-        String(Math.min(CLIENTS, cpus().length)),
-        '-T',
-        String(SECONDS),
-        '-f',
-        script,
-        ...conn,
-      ],
-      { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(out)?.[1]);
-    const latencyMs = Number(/latency average = ([\d.]+) ms/.exec(out)?.[1]);
-    if (!Number.isFinite(tps)) throw new Error(`could not read pgbench's output:\n${out}`);
-    return { tps, latencyMs };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const noted = () => ({ eventId: randomUUID(), type: 'Noted', data: { note: 'x' } });
 
@@ -425,27 +380,6 @@ async function relayThroughput(
 
 // ---------------------------------------------------------------------------------------------------
 
-function machine() {
-  let top = '';
-  try {
-    const lines = execFileSync('ps', ['-eo', 'pid,pcpu,pmem,etime,args', '--sort=-pcpu'], {
-      encoding: 'utf8',
-    })
-      .split('\n')
-      .filter((row) => !/\bps -eo\b/.test(row))
-      .map((row) => (row.length > 110 ? `${row.slice(0, 107)}...` : row));
-    top = lines.slice(0, 9).join('\n');
-  } catch {
-    top = '(ps unavailable)';
-  }
-  return {
-    load: loadavg()
-      .map((value) => value.toFixed(2))
-      .join(' '),
-    top,
-  };
-}
-
 function print(
   rows: Row[],
   before: ReturnType<typeof machine>,
@@ -453,67 +387,20 @@ function print(
   pgVersion: string,
   seconds: number,
 ): void {
-  const headers: Row = {
-    measure: 'measure',
-    figure: 'figure',
-    goal: 'goal',
-    verdict: 'result',
-    detail: 'detail',
-  };
-  const keys: (keyof Row)[] = ['measure', 'figure', 'goal', 'verdict', 'detail'];
-  const widths = keys.map((key) => Math.max(...[headers, ...rows].map((row) => row[key].length)));
-  const line = (row: Row): string =>
-    keys
-      .map((key, i) => row[key].padEnd(widths[i]))
-      .join(' | ')
-      .trimEnd();
-  const out = [
-    '',
-    'roomledger event store benchmark (PostgreSQL adapter; one run, one fresh database on the same server)',
-    '',
-    line(headers),
-    widths.map((width) => '-'.repeat(width)).join('-|-'),
-    ...rows.map(line),
-    '',
-    '(f) what else was running',
-    `  node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), PostgreSQL ${pgVersion}`,
-    `  load average (1/5/15 min): ${before.load} at start, ${after.load} at end`,
-    '  top CPU consumers at start:',
-    ...before.top.split('\n').map((row) => `    ${row}`),
-    '  top CPU consumers at end:',
-    ...after.top.split('\n').map((row) => `    ${row}`),
-    '',
-    `  whole run ${seconds.toFixed(1)} s. Baseline (a) is pgbench (reference), not a node loop. Goals are`,
-    '  printed, never enforced. The PostgreSQL horizon is cluster-wide: a transaction open anywhere on',
-    '  this server (e.g. tests running meanwhile) delays (d) and (e).',
-    '',
-  ];
-  process.stdout.write(out.join('\n'));
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
-
-const fmt = (value: number): string => Math.round(value).toLocaleString('en-US');
-const ms = (value: number): string => `${value.toFixed(2)} ms`;
-
-function admin<R extends Record<string, unknown> = Record<string, unknown>>(sql: string): Promise<R[]> {
-  return query<R>(ADMIN_URL, sql);
-}
-
-async function query<R extends Record<string, unknown> = Record<string, unknown>>(
-  url: string,
-  sql: string,
-): Promise<R[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<R>(sql)).rows;
-  } finally {
-    await client.end();
-  }
+  printReport({
+    title:
+      'roomledger event store benchmark (PostgreSQL adapter; one run, one fresh database on the same server)',
+    rows,
+    machineSection: '(f) what else was running',
+    before,
+    after,
+    pgVersion,
+    notes: [
+      `  whole run ${seconds.toFixed(1)} s. Baseline (a) is pgbench (reference), not a node loop. Goals are`,
+      '  printed, never enforced. The PostgreSQL horizon is cluster-wide: a transaction open anywhere on',
+      '  this server (e.g. tests running meanwhile) delays (d) and (e).',
+    ],
+  });
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,225 @@
+/**
+ * What every benchmark command shares: its settings, progress lines on stderr, the raw PostgreSQL floor
+ * (pgbench), a fresh database, the result table and the "what else was running" snapshot.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+export const ADMIN_URL =
+  process.env.BENCH_DATABASE_URL ?? 'postgres://roomledger:roomledger@127.0.0.1:5432/roomledger';
+export const BROKERS = (process.env.BENCH_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+/** Length of each timed phase. */
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+export const progress = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
+export const now = (): number => performance.now();
+
+/** One line of the result table. */
+export interface Row {
+  measure: string;
+  figure: string;
+  detail: string;
+  goal: string;
+  verdict: string;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+/** A database of its own for one run (`rl_bench_<random>`), on the server of {@link ADMIN_URL}. */
+export async function createBenchDatabase(): Promise<{ name: string; url: URL }> {
+  const name = `rl_bench_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  await admin(`create database ${name}`);
+  return { name, url };
+}
+
+export async function dropBenchDatabase(name: string): Promise<void> {
+  await admin(`drop database if exists ${name} with (force)`);
+}
+
+export function admin<R extends Record<string, unknown> = Record<string, unknown>>(
+  sql: string,
+): Promise<R[]> {
+  return query<R>(ADMIN_URL, sql);
+}
+
+export async function query<R extends Record<string, unknown> = Record<string, unknown>>(
+  url: string,
+  sql: string,
+): Promise<R[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export interface PgbenchResult {
+  tps: number;
+  latencyMs: number;
+  /** Transactions pgbench completed (`number of transactions actually processed`). */
+  transactions: number;
+}
+
+/**
+ * Runs `script` (a pgbench custom script) with `clients` connections for `seconds` against the database
+ * of `url`; `defines` are pgbench `-D name=value` variables, each client's own copy.
+ */
+export function pgbench(options: {
+  url: URL;
+  clients: number;
+  seconds: number;
+  script: string;
+  defines?: Record<string, string>;
+}): PgbenchResult {
+  const { url, clients, seconds } = options;
+  const pgbenchBinary = ['/usr/lib/postgresql/15/bin/pgbench', 'pgbench'].find(
+    (candidate) => spawnSync(candidate, ['--version']).status === 0,
+  );
+  if (!pgbenchBinary) throw new Error('pgbench not found (Debian package postgresql-client / postgresql)');
+  const env = { ...process.env, PGPASSWORD: decodeURIComponent(url.password) };
+  const conn = [
+    '-h',
+    url.hostname,
+    '-p',
+    url.port || '5432',
+    '-U',
+    decodeURIComponent(url.username),
+    url.pathname.slice(1),
+  ];
+  const defines = Object.entries(options.defines ?? {}).flatMap(([name, value]) => [
+    '-D',
+    `${name}=${value}`,
+  ]);
+  const dir = mkdtempSync(join(tmpdir(), 'rl-bench-'));
+  const script = join(dir, 'script.sql');
+  writeFileSync(script, options.script);
+  try {
+    const out = execFileSync(
+      pgbenchBinary,
+      [
+        '-n',
+        '-c',
+        String(clients),
+        '-j',
+        String(Math.min(clients, cpus().length)),
+        '-T',
+        String(seconds),
+        ...defines,
+        '-f',
+        script,
+        ...conn,
+      ],
+      { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(out)?.[1]);
+    const latencyMs = Number(/latency average = ([\d.]+) ms/.exec(out)?.[1]);
+    const transactions = Number(/number of transactions actually processed: (\d+)/.exec(out)?.[1]);
+    if (!Number.isFinite(tps)) throw new Error(`could not read pgbench's output:\n${out}`);
+    return { tps, latencyMs, transactions };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export interface MachineSnapshot {
+  /** Load average over 1, 5 and 15 minutes. */
+  load: string;
+  /** The top CPU consumers as `ps` lists them. */
+  top: string;
+}
+
+export function machine(): MachineSnapshot {
+  let top = '';
+  try {
+    const lines = execFileSync('ps', ['-eo', 'pid,pcpu,pmem,etime,args', '--sort=-pcpu'], {
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter((row) => !/\bps -eo\b/.test(row))
+      .map((row) => (row.length > 110 ? `${row.slice(0, 107)}...` : row));
+    top = lines.slice(0, 9).join('\n');
+  } catch {
+    top = '(ps unavailable)';
+  }
+  return {
+    load: loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' '),
+    top,
+  };
+}
+
+/**
+ * Writes the report to stdout: `title`, the table, then the section `machineSection` (e.g. "(f) what
+ * else was running") with the machine at start and end, then `notes` (lines, indented by the caller).
+ */
+export function printReport(report: {
+  title: string;
+  rows: Row[];
+  machineSection: string;
+  before: MachineSnapshot;
+  after: MachineSnapshot;
+  pgVersion: string;
+  /** Lines after the machine's (e.g. what ran besides the server); indented by the caller. */
+  context?: string[];
+  notes: string[];
+}): void {
+  const { rows, before, after } = report;
+  const headers: Row = {
+    measure: 'measure',
+    figure: 'figure',
+    goal: 'goal',
+    verdict: 'result',
+    detail: 'detail',
+  };
+  const keys: (keyof Row)[] = ['measure', 'figure', 'goal', 'verdict', 'detail'];
+  const widths = keys.map((key) => Math.max(...[headers, ...rows].map((row) => row[key].length)));
+  const line = (row: Row): string =>
+    keys
+      .map((key, i) => row[key].padEnd(widths[i]))
+      .join(' | ')
+      .trimEnd();
+  const out = [
+    '',
+    report.title,
+    '',
+    line(headers),
+    widths.map((width) => '-'.repeat(width)).join('-|-'),
+    ...rows.map(line),
+    '',
+    report.machineSection,
+    `  node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), PostgreSQL ${report.pgVersion}`,
+    `  load average (1/5/15 min): ${before.load} at start, ${after.load} at end`,
+    ...(report.context ?? []),
+    '  top CPU consumers at start:',
+    ...before.top.split('\n').map((row) => `    ${row}`),
+    '  top CPU consumers at end:',
+    ...after.top.split('\n').map((row) => `    ${row}`),
+    '',
+    ...report.notes,
+    '',
+  ];
+  process.stdout.write(out.join('\n'));
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+/** The value at quantile `p` of an ascending array (NaN when empty). */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+export const fmt = (value: number): string => Math.round(value).toLocaleString('en-US');
+export const ms = (value: number): string => `${value.toFixed(2)} ms`;

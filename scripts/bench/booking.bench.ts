@@ -1,0 +1,691 @@
+/**
+ * Booking decision benchmark: `npm run bench:booking`. A command, never a test: it prints booking
+ * decisions per second and their latency through gRPC, beside the raw PostgreSQL insert rate into a
+ * table with an `EXCLUDE USING gist` constraint measured in the same run, and what else was running.
+ * Goals are printed as PASS/MISS; a miss never fails the process.
+ *
+ * The booking service runs as its own process (the compiled output, started as `npm start` starts it),
+ * so the bench's clients and the service do not share an event loop. Its rooms arrive as `npm start`'s
+ * would: as `room.events.v1` messages.
+ *
+ * Environment: BENCH_DATABASE_URL (an account with CREATEDB; default the local roomledger server),
+ * BENCH_KAFKA_BROKERS (default 127.0.0.1:9092), BENCH_SECONDS (per timed phase, default 10).
+ * It creates a fresh database (and consumer group) and drops both at the end.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import {
+  Metadata,
+  credentials,
+  loadPackageDefinition,
+  type ServiceClientConstructor,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { createKafka } from '@roomledger/messaging';
+import { decodeErrorInfo } from '@roomledger/service-runtime';
+import { pino } from 'pino';
+import {
+  admin,
+  BROKERS,
+  createBenchDatabase,
+  dropBenchDatabase,
+  fmt,
+  machine,
+  ms,
+  now,
+  percentile,
+  pgbench,
+  printReport,
+  progress,
+  query,
+  SECONDS,
+  type Row,
+} from './bench-support';
+
+const ROOT = join(__dirname, '../..');
+const SERVICE_MAIN = 'dist/services/booking/src/main.js';
+const CLIENTS = 16; // pgbench clients in (a) = gRPC clients in (b) and (c): the same concurrency
+const ROOMS = 100;
+const HOT_SECONDS = Math.ceil(SECONDS * 0.8);
+const WARM_UP_SECONDS = 2;
+const CALL_DEADLINE_MS = 10_000;
+const READY_TIMEOUT_MS = 90_000;
+const ROOMS_TIMEOUT_MS = 120_000;
+const ROOM_EVENTS_TOPIC = 'room.events.v1';
+
+const logger = pino({ level: 'error' });
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+// Slots start a year ahead, on an hour: far from today's bookings, inside an absent booking window.
+const DAY0 = Math.ceil(Date.now() / DAY_MS) * DAY_MS + 365 * DAY_MS;
+const slotStart = (hour: number): string => new Date(DAY0 + hour * HOUR_MS).toISOString();
+
+/** Set by SIGINT/SIGTERM: the load loops end and no further phase starts. */
+let interruptedBy: NodeJS.Signals | undefined;
+
+/** Announces the next step on stderr, unless the run was interrupted meanwhile. */
+function step(line: string): void {
+  if (interruptedBy) throw new Error(`interrupted (${interruptedBy})`);
+  progress(line);
+}
+
+async function main(): Promise<void> {
+  const started = now();
+  const rows: Row[] = [];
+  const before = machine();
+  const cleanup = new Cleanup();
+  const interrupted = (signal: NodeJS.Signals) => {
+    interruptedBy = signal;
+    progress(`${signal}: stopping the service and dropping the database`);
+    void cleanup.run().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    step('building the services (tsc -p tsconfig.build.json, incremental)');
+    const build = buildServices();
+
+    const db = await createBenchDatabase();
+    cleanup.add(() => dropBenchDatabase(db.name));
+    const runId = db.name.slice('rl_bench_'.length);
+    const serverVersion = await admin<{ server_version: string }>('show server_version');
+
+    // (a) the raw floor
+    step(
+      `(a) pgbench: ${CLIENTS} clients, ${SECONDS} s, single-row insert into a table with EXCLUDE USING gist`,
+    );
+    const raw = await rawExcludeInserts(db.url);
+    rows.push({
+      measure: '(a) raw floor: pgbench INSERT, EXCLUDE USING gist',
+      figure: `${fmt(raw.tps)} tx/s`,
+      detail: `pgbench, ${CLIENTS} clients, ${SECONDS} s, avg ${raw.latencyMs.toFixed(2)} ms; ${fmt(raw.transactions)} inserts, ${(raw.conflicted * 100).toFixed(1)} % conflicted`,
+      goal: 'reference',
+      verdict: '',
+    });
+
+    // The service, its rooms, a client
+    const groupId = `bench.booking.${runId}`;
+    cleanup.add(() => deleteConsumerGroup(groupId));
+    step(`starting the booking service (${SERVICE_MAIN}) on a fresh database ${db.name}`);
+    const service = await startBookingService(db.url.toString(), groupId);
+    cleanup.add(() => service.stop());
+    const client = bookingClient(service.grpcAddress);
+    cleanup.add(async () => client.close());
+
+    const rooms = Array.from({ length: ROOMS }, (_, index) => `bench-${runId}-${index}`);
+    const hotRoom = `bench-${runId}-hot`;
+    step(`registering ${ROOMS + 1} rooms through ${ROOM_EVENTS_TOPIC}`);
+    await registerRooms([...rooms, hotRoom]);
+    await waitForRooms(client, [...rooms, hotRoom], service);
+
+    // Each room's next free hour: every booking takes a slot no one else asked for.
+    const nextHour = new Map<string, number>();
+    const freeSlot = (roomId: string) => {
+      const hour = nextHour.get(roomId) ?? 0;
+      nextHour.set(roomId, hour + 1);
+      return { roomId, start: slotStart(hour), end: slotStart(hour + 1) };
+    };
+    const anyRoom = () => freeSlot(rooms[Math.floor(Math.random() * rooms.length)]);
+
+    step(`warm-up: ${WARM_UP_SECONDS} s of uncontended bookings (not counted)`);
+    const warmUp = await bookingLoad(client, service, WARM_UP_SECONDS, anyRoom);
+    step(`warm-up: ${fmt(warmUp.ok)} bookings, ${outcomeSummary(warmUp)}`);
+
+    // (b) uncontended
+    step(`(b) uncontended: ${CLIENTS} clients, ${ROOMS} rooms, BookDirectly, ${SECONDS} s`);
+    const cpuBefore = cpuSnapshot(service.pid);
+    const uncontended = await bookingLoad(client, service, SECONDS, anyRoom);
+    const cpu = cpuSince(cpuBefore, service.pid);
+    const share = uncontended.rate / raw.tps;
+    rows.push({
+      measure: `(b) uncontended: ${ROOMS} rooms, ${CLIENTS} clients, BookDirectly`,
+      figure: `${fmt(uncontended.rate)} decisions/s`,
+      detail: `p50 ${ms(uncontended.p50)} p95 ${ms(uncontended.p95)} p99 ${ms(uncontended.p99)}; ${fmt(uncontended.ok)} booked, ${outcomeSummary(uncontended)}`,
+      goal: '>= 1,000/s',
+      verdict: uncontended.rate >= 1_000 ? 'PASS' : 'MISS',
+    });
+    rows.push({
+      measure: '(b) ... as a share of the raw floor (a)',
+      figure: `${(share * 100).toFixed(1)} %`,
+      detail: '',
+      goal: '>= 25 %',
+      verdict: share >= 0.25 ? 'PASS' : 'MISS',
+    });
+    rows.push({
+      measure: '(b) ... p99 latency',
+      figure: ms(uncontended.p99),
+      detail: 'client-side, call to answer',
+      goal: '< 50 ms',
+      verdict: uncontended.p99 < 50 ? 'PASS' : 'MISS',
+    });
+
+    // (c) one hot room
+    step(`(c) hot room: ${CLIENTS} clients, one room, each booking a different free slot, ${HOT_SECONDS} s`);
+    const conflictsBefore = await conflictCount(service.httpUrl);
+    const hot = await bookingLoad(client, service, HOT_SECONDS, () => freeSlot(hotRoom));
+    const conflicts = (await conflictCount(service.httpUrl)) - conflictsBefore;
+    rows.push({
+      measure: `(c) one hot room, ${CLIENTS} clients, different free slots`,
+      figure: `${fmt(hot.rate)} decisions/s`,
+      detail: `p50 ${ms(hot.p50)} p95 ${ms(hot.p95)} p99 ${ms(hot.p99)}; ${fmt(hot.ok)} booked, ${outcomeSummary(hot)}; booking_decision_conflicts_total +${Number.isNaN(conflicts) ? 'n/a' : fmt(conflicts)}`,
+      goal: '>= 200/s',
+      verdict: hot.rate >= 200 ? 'PASS' : 'MISS',
+    });
+    rows.push({
+      measure: '(c) ... internal errors (gRPC INTERNAL/UNKNOWN)',
+      figure: String(hot.internal),
+      detail: '',
+      goal: '= 0',
+      verdict: hot.internal === 0 ? 'PASS' : 'MISS',
+    });
+
+    const after = machine();
+    const seconds = (now() - started) / 1000;
+    printReport({
+      title:
+        'roomledger booking decision benchmark (gRPC to one booking service process; one run, one fresh database on the same server)',
+      rows,
+      machineSection: '(d) what else was running',
+      before,
+      after,
+      pgVersion: serverVersion[0].server_version,
+      context: [
+        `  booking service: one process (pid ${service.pid}), ${SERVICE_MAIN} (build ${build}), LOG_LEVEL=warn,`,
+        `    OTEL_SDK_DISABLED=true, EVENT_STORE_POOL_SIZE=${service.env.EVENT_STORE_POOL_SIZE ?? 'default'}; clients: this process, one gRPC channel`,
+        `  CPU during (b), ${cpu.wallSeconds.toFixed(1)} s x ${cpus().length} CPUs: machine busy ${cpuFigure(cpu.machine?.busy)} of ${cpuFigure(cpu.machine?.total)};`,
+        `    booking service ${cpuFigure(cpu.service)}, this bench's clients ${cpuFigure(cpu.bench)}, the rest PostgreSQL, Kafka and others (below)`,
+      ],
+      notes: [
+        `  whole run ${seconds.toFixed(1)} s. Baseline (a) is pgbench (reference), not a node loop. Goals are`,
+        '  printed, never enforced. A decision counts when BookDirectly answered OK; refusals and errors are',
+        `  counted beside it. (b) followed a ${WARM_UP_SECONDS} s warm-up. The service's relay published the bench's bookings to`,
+        `  booking.events.v1 (room ids bench-${runId}-*). Clients, service, PostgreSQL and Kafka share these CPUs.`,
+      ],
+    });
+  } finally {
+    await cleanup.run();
+    process.removeListener('SIGINT', interrupted);
+    process.removeListener('SIGTERM', interrupted);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+/** What to undo at the end, last registered first; runs once, whoever asks first (finally or a signal). */
+class Cleanup {
+  private readonly steps: (() => Promise<void>)[] = [];
+  private running: Promise<void> | undefined;
+
+  add(undo: () => Promise<void>): void {
+    this.steps.push(undo);
+  }
+
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const undo of [...this.steps].reverse()) {
+        await undo().catch((error: unknown) =>
+          progress(`cleanup: ${error instanceof Error ? error.message : String(error)}`),
+        );
+      }
+    })();
+    return this.running;
+  }
+}
+
+/** The compiled services, as `npm start` builds them (incremental, a few seconds when nothing changed). */
+function buildServices(): string {
+  const t0 = now();
+  const build = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  const took = `${((now() - t0) / 1000).toFixed(1)} s`;
+  if (build.status === 0) return `ok in ${took}`;
+  const output = `${build.stdout ?? ''}${build.stderr ?? ''}`.trim();
+  if (!existsSync(join(ROOT, SERVICE_MAIN))) throw new Error(`the build failed:\n${output}`);
+  // tsc emits despite type errors (someone may be mid-edit elsewhere): run what it emitted, and say so.
+  progress(
+    `the build reported errors; running dist/ as emitted:\n${output.split('\n').slice(0, 10).join('\n')}`,
+  );
+  return `tsc exit ${build.status} after ${took}: ran dist/ as emitted`;
+}
+
+async function rawExcludeInserts(url: URL) {
+  await query(url.toString(), 'create extension if not exists btree_gist');
+  await query(
+    url.toString(),
+    `create table raw_bookings (id bigserial primary key, room_id int not null, period tstzrange not null,
+       exclude using gist (room_id with =, period with &&))`,
+  );
+  // Each client walks forward through hours of its own (a million apart), so no insert should overlap
+  // another; one that did would insert nothing (ON CONFLICT DO NOTHING covers exclusion constraints).
+  const result = pgbench({
+    url,
+    clients: CLIENTS,
+    seconds: SECONDS,
+    defines: { n: '0' },
+    script:
+      '\\set n :n + 1\n' +
+      `\\set room random(1, ${ROOMS})\n` +
+      '\\set h :client_id * 1000000 + :n\n' +
+      "insert into raw_bookings (room_id, period) values (:room, tstzrange(timestamptz '2100-01-01 00:00Z' + make_interval(hours => :h), timestamptz '2100-01-01 00:00Z' + make_interval(hours => :h + 1))) on conflict do nothing;\n",
+  });
+  const [{ n: inserted }] = await query<{ n: number }>(
+    url.toString(),
+    'select count(*)::int as n from raw_bookings',
+  );
+  const conflicted = result.transactions > 0 ? Math.max(0, 1 - inserted / result.transactions) : 0;
+  return { ...result, conflicted };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+interface BookingService {
+  httpUrl: string;
+  grpcAddress: string;
+  pid: number;
+  env: Record<string, string>;
+  exited(): boolean;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+/** The booking service as its own process, on free ports, with the environment `npm start` gives it. */
+async function startBookingService(databaseUrl: string, groupId: string): Promise<BookingService> {
+  const { services } = JSON.parse(readFileSync(join(ROOT, 'infra/local/services.json'), 'utf8')) as {
+    services: { name: string; env: Record<string, string> }[];
+  };
+  const definition = services.find((service) => service.name === 'booking');
+  if (!definition) throw new Error('infra/local/services.json has no booking service');
+  const [httpPort, grpcPort] = [await freePort(), await freePort()];
+  const env: Record<string, string> = {
+    ...definition.env,
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: String(httpPort),
+    GRPC_HOST: '127.0.0.1',
+    GRPC_PORT: String(grpcPort),
+    DATABASE_URL: databaseUrl,
+    KAFKA_BROKERS: BROKERS.join(','),
+    ROOM_EVENTS_GROUP_ID: groupId,
+    LOG_LEVEL: 'warn',
+    OTEL_SDK_DISABLED: 'true',
+  };
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--enable-source-maps',
+      '--disable-warning=TimeoutNegativeWarning',
+      '-r',
+      join(ROOT, 'scripts/register-paths.cjs'),
+      join(ROOT, SERVICE_MAIN),
+    ],
+    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const lines: string[] = [];
+  const keep = (chunk: Buffer) => {
+    lines.push(...chunk.toString().split('\n').filter(Boolean));
+    lines.splice(0, Math.max(0, lines.length - 40));
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  const graceMs = Number(env.SHUTDOWN_GRACE_MS ?? 10_000);
+  const service: BookingService = {
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    grpcAddress: `127.0.0.1:${grpcPort}`,
+    pid: child.pid ?? -1,
+    env,
+    exited,
+    logs: () => lines.map((line) => `  booking: ${line}`).join('\n'),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited()) return resolve();
+        const kill = setTimeout(() => child.kill('SIGKILL'), graceMs + 5_000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+  const deadline = now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (exited()) {
+      throw new Error(
+        `the booking service exited during start-up (${child.exitCode ?? child.signalCode}):\n${service.logs()}`,
+      );
+    }
+    const ready = await fetch(`${service.httpUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) })
+      .then((response) => response.ok)
+      .catch(() => false);
+    if (ready) return service;
+    if (now() > deadline) {
+      await service.stop();
+      throw new Error(
+        `the booking service was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${service.logs()}`,
+      );
+    }
+    await sleep(500);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `booking_decision_conflicts_total` from the service's /metrics: decisions re-made after losing a race. */
+async function conflictCount(httpUrl: string): Promise<number> {
+  try {
+    const response = await fetch(`${httpUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
+    const samples = (await response.text())
+      .split('\n')
+      .filter((line) => /^booking_decision_conflicts_total[ {]/.test(line))
+      .map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
+    return samples.length === 0 ? NaN : samples.reduce((sum, value) => sum + value, 0);
+  } catch {
+    return NaN;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+/** The room service's `roomledger.room.registered.v1` for a room open around the clock, no window. */
+function roomEvent(roomId: string) {
+  const id = randomUUID();
+  const at = new Date().toISOString();
+  return {
+    key: roomId,
+    headers: {
+      ce_specversion: '1.0',
+      ce_id: id,
+      ce_type: 'roomledger.room.registered.v1',
+      ce_source: '/roomledger/room',
+      ce_time: at,
+      ce_subject: roomId,
+      'content-type': 'application/json',
+    },
+    value: JSON.stringify({
+      roomId,
+      version: 1,
+      occurredAt: at,
+      name: `Bench room ${roomId}`,
+      capacity: 8,
+      seats: 1,
+      timeZone: 'Europe/Berlin',
+      amenities: [],
+      accessibility: [],
+      openingHours: [],
+      closures: [],
+      policy: {
+        minDurationMinutes: 15,
+        maxDurationMinutes: 480,
+        bookingWindowDays: null,
+        minNoticeMinutes: 0,
+        bufferBeforeMinutes: 0,
+        bufferAfterMinutes: 0,
+      },
+      retired: false,
+    }),
+  };
+}
+
+async function registerRooms(roomIds: string[]): Promise<void> {
+  const producer = createKafka({ clientId: 'bench-booking', brokers: BROKERS, logger }).producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic: ROOM_EVENTS_TOPIC, messages: roomIds.map(roomEvent) });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Until GetRoomAvailability answers for every room: the service has applied each room's policy. */
+async function waitForRooms(
+  client: BookingClient,
+  roomIds: string[],
+  service: BookingService,
+): Promise<void> {
+  const pending = new Set(roomIds);
+  const t0 = now();
+  let reported = t0;
+  while (pending.size > 0) {
+    await Promise.all(
+      [...pending].map((roomId) =>
+        client
+          .call('GetRoomAvailability', { roomId, from: slotStart(0), to: slotStart(1) }, actor('bench-setup'))
+          .then(
+            () => pending.delete(roomId),
+            () => undefined,
+          ),
+      ),
+    );
+    if (pending.size === 0) break;
+    if (service.exited()) throw new Error(`the booking service exited:\n${service.logs()}`);
+    if (now() - t0 > ROOMS_TIMEOUT_MS) {
+      throw new Error(
+        `${pending.size} of ${roomIds.length} rooms still unknown to the booking service after ${ROOMS_TIMEOUT_MS / 1000} s:\n${service.logs()}`,
+      );
+    }
+    if (now() - reported > 5_000) {
+      reported = now();
+      progress(`  ${roomIds.length - pending.size} of ${roomIds.length} rooms known`);
+    }
+    await sleep(250);
+  }
+  progress(`  all ${roomIds.length} rooms known after ${((now() - t0) / 1000).toFixed(1)} s`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+interface LoadResult {
+  ok: number;
+  rate: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  /** Domain refusals by ErrorInfo code (slot_taken, contended, ...). */
+  refused: Map<string, number>;
+  /** gRPC INTERNAL (13) or UNKNOWN (2). */
+  internal: number;
+  /** Anything else (deadline, unavailable, ...), by a short label. */
+  other: Map<string, number>;
+}
+
+/** `CLIENTS` loops, each booking `slot()` one after another for `seconds`; latency per call. */
+async function bookingLoad(
+  client: BookingClient,
+  service: BookingService,
+  seconds: number,
+  slot: () => { roomId: string; start: string; end: string },
+): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const refused = new Map<string, number>();
+  const other = new Map<string, number>();
+  const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+  let internal = 0;
+  const deadline = now() + seconds * 1000;
+  const t0 = now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, worker) => {
+      const caller = actor(`bench-user-${worker}`);
+      while (now() < deadline && !service.exited() && !interruptedBy) {
+        const request = { ...slot(), title: `bench ${worker}` };
+        const begin = now();
+        try {
+          await client.call('BookDirectly', request, caller);
+          latencies.push(now() - begin);
+        } catch (error) {
+          const status = error as Partial<ServiceError>;
+          const info = decodeErrorInfo(status.metadata);
+          if (status.code === 13 || status.code === 2) internal += 1;
+          else if (info) count(refused, info.code);
+          else count(other, status.code === undefined ? String(error) : `grpc ${status.code}`);
+        }
+      }
+    }),
+  );
+  const elapsed = (now() - t0) / 1000;
+  if (service.exited()) throw new Error(`the booking service exited during the run:\n${service.logs()}`);
+  latencies.sort((a, b) => a - b);
+  return {
+    ok: latencies.length,
+    rate: latencies.length / elapsed,
+    p50: percentile(latencies, 0.5),
+    p95: percentile(latencies, 0.95),
+    p99: percentile(latencies, 0.99),
+    refused,
+    internal,
+    other,
+  };
+}
+
+function outcomeSummary(result: LoadResult): string {
+  const list = (map: Map<string, number>) =>
+    map.size === 0 ? '0' : [...map].map(([key, value]) => `${fmt(value)} ${key}`).join(', ');
+  return `refused ${list(result.refused)}, internal ${result.internal}, other ${list(result.other)}`;
+}
+
+const actor = (userId: string) => ({ 'x-roomledger-user-id': userId, 'x-roomledger-roles': 'member' });
+
+// ---------------------------------------------------------------------------------------------------
+
+interface BookingClient {
+  call<R = Record<string, unknown>>(
+    method: string,
+    request: object,
+    metadata: Record<string, string>,
+  ): Promise<R>;
+  close(): void;
+}
+
+/** A unary client of `roomledger.booking.v1.BookingService` with the loader options the services use. */
+function bookingClient(address: string): BookingClient {
+  const definition = loadSync(join(ROOT, 'libs/contracts/proto/roomledger/booking/v1/booking.proto'), {
+    keepCase: false,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
+  const loaded = loadPackageDefinition(definition) as unknown as {
+    roomledger: { booking: { v1: { BookingService: ServiceClientConstructor } } };
+  };
+  const client = new loaded.roomledger.booking.v1.BookingService(address, credentials.createInsecure());
+  type Unary = (
+    request: object,
+    metadata: Metadata,
+    options: { deadline: number },
+    callback: (error: ServiceError | null, response: unknown) => void,
+  ) => void;
+  return {
+    call<R>(method: string, request: object, metadata: Record<string, string>): Promise<R> {
+      const meta = new Metadata();
+      for (const [key, value] of Object.entries(metadata)) meta.set(key, value);
+      const fn = (client as unknown as Record<string, Unary>)[method];
+      return new Promise<R>((resolve, reject) =>
+        fn.call(client, request, meta, { deadline: Date.now() + CALL_DEADLINE_MS }, (error, response) =>
+          error ? reject(error) : resolve(response as R),
+        ),
+      );
+    },
+    close: () => client.close(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+interface CpuSnapshot {
+  at: number;
+  service: number | undefined;
+  bench: NodeJS.CpuUsage;
+  machine: { busy: number; total: number } | undefined;
+}
+
+const clockTicks = (() => {
+  const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim());
+  return Number.isFinite(ticks) && ticks > 0 ? ticks : 100;
+})();
+
+/** User + system CPU seconds of a process from /proc (undefined where there is no /proc). */
+function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime, stime
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds the whole machine spent busy (not idle, not waiting for I/O) and in all, from /proc/stat. */
+function machineCpuSeconds(): { busy: number; total: number } | undefined {
+  try {
+    const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = ticks.map(Number);
+    const busy = user + nice + system + irq + softirq + steal;
+    return { busy: busy / clockTicks, total: (busy + idle + iowait) / clockTicks };
+  } catch {
+    return undefined;
+  }
+}
+
+function cpuSnapshot(pid: number): CpuSnapshot {
+  return {
+    at: now(),
+    service: processCpuSeconds(pid),
+    bench: process.cpuUsage(),
+    machine: machineCpuSeconds(),
+  };
+}
+
+function cpuSince(start: CpuSnapshot, pid: number) {
+  const service = processCpuSeconds(pid);
+  const bench = process.cpuUsage(start.bench);
+  const machineNow = machineCpuSeconds();
+  return {
+    wallSeconds: (now() - start.at) / 1000,
+    service: service === undefined || start.service === undefined ? undefined : service - start.service,
+    bench: (bench.user + bench.system) / 1e6,
+    machine:
+      machineNow && start.machine
+        ? { busy: machineNow.busy - start.machine.busy, total: machineNow.total - start.machine.total }
+        : undefined,
+  };
+}
+
+const cpuFigure = (seconds: number | undefined): string =>
+  seconds === undefined ? 'n/a' : `${seconds.toFixed(1)} s`;
+
+async function deleteConsumerGroup(groupId: string): Promise<void> {
+  const kafkaAdmin = createKafka({ clientId: 'bench-booking', brokers: BROKERS, logger }).admin();
+  await kafkaAdmin.connect();
+  try {
+    // Best effort: the group does not exist when the service never joined it.
+    await kafkaAdmin.deleteGroups([groupId]).catch(() => undefined);
+  } finally {
+    await kafkaAdmin.disconnect();
+  }
+}
+
+const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});
