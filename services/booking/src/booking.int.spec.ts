@@ -38,6 +38,7 @@ describe('The booking service', () => {
   const day0 = Math.ceil(Date.now() / 86_400_000) * 86_400_000 + 86_400_000;
   const at = (minutes: number) => new Date(day0 + minutes * 60_000).toISOString().replace('.000Z', 'Z');
 
+  const roomEventsGroup = uniqueGroupId('booking-it'); // one group per deployment, as in production
   const startInstance = async () =>
     startTestService({
       schema: configSchema,
@@ -45,7 +46,7 @@ describe('The booking service', () => {
       service: 'booking',
       env: {
         DATABASE_URL: database.url,
-        ROOM_EVENTS_GROUP_ID: uniqueGroupId('booking-it'),
+        ROOM_EVENTS_GROUP_ID: roomEventsGroup,
         HOLD_EXPIRY_INTERVAL_MS: '200',
       },
     });

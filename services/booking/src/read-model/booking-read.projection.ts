@@ -80,11 +80,64 @@ export const bookingReadProjection: Projection = {
         data jsonb not null,
         primary key (booking_id, room_id, stream_revision)
       );
+
+      -- A batch's booking events in one round trip, applied in order: each upserts the booking (only if
+      -- newer than the row's checkpoint; for anything but a creation, only while the booking still lives
+      -- in the event's room: a moved booking keeps its id) and records its history entry.
+      create or replace function apply_booking_rows(p_rows jsonb) returns void language plpgsql as $fn$
+      declare
+        r record;
+      begin
+        for r in
+          select * from jsonb_to_recordset(p_rows) as x(
+            booking_id text, room_id text, organizer_id text, title text, status text,
+            start_at timestamptz, end_at timestamptz, expires_at timestamptz, meeting_id text, series_id text,
+            cancel_reason text, version int, stream_revision bigint, checkpoint text, updated_at timestamptz,
+            keep_expires boolean, creates boolean, history_type text, actor_id text, data jsonb)
+        loop
+          insert into bookings as current (booking_id, room_id, organizer_id, title, status, start_at, end_at,
+              expires_at, meeting_id, series_id, cancel_reason, version, stream_revision, checkpoint, updated_at)
+            values (r.booking_id, r.room_id, r.organizer_id, coalesce(r.title, ''), coalesce(r.status, 'confirmed'),
+              r.start_at, r.end_at, r.expires_at, r.meeting_id, r.series_id, r.cancel_reason, r.version,
+              r.stream_revision, r.checkpoint, r.updated_at)
+          on conflict (booking_id) do update set
+            room_id = excluded.room_id,
+            organizer_id = excluded.organizer_id,
+            title = coalesce(r.title, current.title),
+            status = coalesce(r.status, current.status),
+            start_at = excluded.start_at,
+            end_at = excluded.end_at,
+            expires_at = case when r.keep_expires then current.expires_at else excluded.expires_at end,
+            meeting_id = coalesce(excluded.meeting_id, current.meeting_id),
+            series_id = coalesce(excluded.series_id, current.series_id),
+            cancel_reason = excluded.cancel_reason,
+            version = excluded.version,
+            stream_revision = excluded.stream_revision,
+            checkpoint = excluded.checkpoint,
+            updated_at = excluded.updated_at
+          where current.checkpoint < excluded.checkpoint and (r.creates or current.room_id = excluded.room_id);
+
+          insert into booking_history
+              (booking_id, room_id, stream_revision, type, occurred_at, actor_id, version, start_at, end_at, data)
+            values (r.booking_id, r.room_id, r.stream_revision, r.history_type, r.updated_at, r.actor_id,
+              r.version, r.start_at, r.end_at, r.data)
+          on conflict do nothing;
+        end loop;
+      end
+      $fn$;
     `);
   },
 
   async apply(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
-    for (const recorded of events) await applyOne(client, recorded as RecordedEvent<RoomScheduleEvent>);
+    const bookingRows: BookingRow[] = [];
+    for (const recorded of events) {
+      const event = recorded as RecordedEvent<RoomScheduleEvent>;
+      if (event.type in HISTORY_TYPES) bookingRows.push(bookingRow(event as RecordedEvent<BookingEvent>));
+      else await applyOne(client, event);
+    }
+    if (bookingRows.length > 0) {
+      await client.query('select apply_booking_rows($1::jsonb)', [JSON.stringify(bookingRows)]);
+    }
   },
 };
 
@@ -141,85 +194,71 @@ async function applyOne(client: PoolClient, event: RecordedEvent<RoomScheduleEve
       });
       return;
     }
-    case 'SeriesOccurrencesSkipped':
-      return;
     default:
-      await applyBookingEvent(client, event, common);
+      return; // booking events go through apply_booking_rows; SeriesOccurrencesSkipped changes no row
   }
 }
 
 type BookingEvent = Extract<RoomScheduleEvent, { type: keyof typeof HISTORY_TYPES }>;
 
-async function applyBookingEvent(
-  client: PoolClient,
-  event: RecordedEvent<BookingEvent>,
-  common: { checkpoint: string; updated_at: string },
-): Promise<void> {
-  const data = event.data;
-  const status =
-    event.type === 'HoldPlaced'
-      ? 'held'
-      : event.type === 'BookingConfirmed'
-        ? 'confirmed'
-        : event.type === 'BookingCancelled'
-          ? 'cancelled'
-          : event.type === 'HoldExpired'
-            ? 'expired'
-            : undefined; // rescheduled: keeps its status
-  const title = 'title' in data ? data.title : null;
-  await upsertIfNewer(client, {
-    table: 'bookings',
-    key: ['booking_id'],
-    versionColumn: 'checkpoint',
-    row: {
-      booking_id: data.bookingId,
-      room_id: data.roomId,
-      organizer_id: data.organizerId,
-      title: title ?? '',
-      status: status ?? 'confirmed',
-      start_at: data.start,
-      end_at: data.end,
-      expires_at: 'expiresAt' in data ? data.expiresAt : null,
-      meeting_id: 'meetingId' in data ? (data.meetingId ?? null) : null,
-      series_id: 'seriesId' in data ? (data.seriesId ?? null) : null,
-      cancel_reason: 'reason' in data ? (data.reason ?? null) : null,
-      version: data.version,
-      stream_revision: event.revision.toString(),
-      ...common,
-    },
-    update: {
-      ...(title === null ? { title: 'current.title' } : {}),
-      ...(status === undefined ? { status: 'current.status' } : {}),
-      ...(event.type === 'BookingConfirmed' || event.type === 'HoldExpired' || event.type === 'HoldPlaced'
-        ? {}
-        : { expires_at: 'current.expires_at' }),
-      meeting_id: 'coalesce(excluded.meeting_id, current.meeting_id)',
-      series_id: 'coalesce(excluded.series_id, current.series_id)',
-    },
-    // A moved booking keeps its id: once booked in the new room, what the old room writes about it
-    // (the saga's cancellation there) no longer describes it.
-    onlyIf:
-      event.type === 'HoldPlaced' || event.type === 'BookingConfirmed'
-        ? undefined
-        : 'current.room_id = excluded.room_id',
-  });
-  const actorId = typeof event.metadata.actorId === 'string' ? event.metadata.actorId : null;
-  await client.query(
-    `insert into booking_history
-       (booking_id, room_id, stream_revision, type, occurred_at, actor_id, version, start_at, end_at, data)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     on conflict do nothing`,
-    [
-      data.bookingId,
-      data.roomId,
-      event.revision.toString(),
-      HISTORY_TYPES[event.type],
-      data.occurredAt,
-      actorId,
-      data.version,
-      data.start,
-      data.end,
-      JSON.stringify(data),
-    ],
-  );
+/** One booking event as a row of `apply_booking_rows`: the booking after it, and what to keep. */
+interface BookingRow {
+  booking_id: string;
+  room_id: string;
+  organizer_id: string;
+  /** null: keep the row's (the event does not carry it). */
+  title: string | null;
+  /** null: keep the row's (a reschedule does not change it). */
+  status: string | null;
+  start_at: string;
+  end_at: string;
+  expires_at: string | null;
+  meeting_id: string | null;
+  series_id: string | null;
+  cancel_reason: string | null;
+  version: number;
+  stream_revision: string;
+  checkpoint: string;
+  updated_at: string;
+  keep_expires: boolean;
+  /** Creates the booking in its room (also in a new room after a move). */
+  creates: boolean;
+  history_type: string;
+  actor_id: string | null;
+  data: unknown;
 }
+
+function bookingRow(event: RecordedEvent<BookingEvent>): BookingRow {
+  const data = event.data;
+  const creates = event.type === 'HoldPlaced' || event.type === 'BookingConfirmed';
+  return {
+    booking_id: data.bookingId,
+    room_id: data.roomId,
+    organizer_id: data.organizerId,
+    title: 'title' in data ? data.title : null,
+    status: STATUS_AFTER[event.type],
+    start_at: data.start,
+    end_at: data.end,
+    expires_at: 'expiresAt' in data ? data.expiresAt : null,
+    meeting_id: 'meetingId' in data ? (data.meetingId ?? null) : null,
+    series_id: 'seriesId' in data ? (data.seriesId ?? null) : null,
+    cancel_reason: 'reason' in data ? (data.reason ?? null) : null,
+    version: data.version,
+    stream_revision: event.revision.toString(),
+    checkpoint: event.checkpoint,
+    updated_at: data.occurredAt,
+    keep_expires: !(creates || event.type === 'HoldExpired'),
+    creates,
+    history_type: HISTORY_TYPES[event.type],
+    actor_id: typeof event.metadata.actorId === 'string' ? event.metadata.actorId : null,
+    data,
+  };
+}
+
+const STATUS_AFTER: Record<BookingEvent['type'], string | null> = {
+  HoldPlaced: 'held',
+  BookingConfirmed: 'confirmed',
+  BookingCancelled: 'cancelled',
+  HoldExpired: 'expired',
+  BookingRescheduled: null,
+};

@@ -91,6 +91,23 @@ describe('RoomScheduleHandler on the PostgreSQL store', () => {
     expect(await store.streamState(roomScheduleStream(roomId))).toBe(1n);
   });
 
+  it('treats a command whose events are already in the stream as done, not as a new decision', async () => {
+    const roomId = randomUUID();
+    const handler = new RoomScheduleHandler(store);
+    const first = command('ApplyRoomPolicy', { roomId, policy: { capacity: 4, timeZone: 'UTC' } });
+    await handler.handle(roomId, first);
+    await handler.handle(
+      roomId,
+      command('ApplyRoomPolicy', { roomId, policy: { capacity: 8, timeZone: 'UTC' } }),
+    );
+    // the first message again (a redelivery): it must not bring capacity 4 back
+    const again = await new RoomScheduleHandler(store).handle(roomId, first);
+    expect(again.events).toEqual([]);
+    expect(again.revision).toBe(1n);
+    const { state } = await new RoomScheduleHandler(store).load(roomId);
+    expect(state.status === 'active' && state.policy.capacity).toBe(8);
+  });
+
   it('snapshots long rooms and decides the same from the snapshot as from the whole stream', async () => {
     const roomId = randomUUID();
     const writer = new RoomScheduleHandler(store, { snapshotEvery: 5 });

@@ -5,6 +5,7 @@ import {
   type RoomScheduleState,
 } from '@roomledger/booking-domain';
 import {
+  EventIdConflict,
   WrongExpectedVersion,
   eventIdFor,
   type EventMetadata,
@@ -166,6 +167,12 @@ export class RoomScheduleHandler {
           attempts: attempt,
         };
       } catch (error) {
+        if (error instanceof EventIdConflict) {
+          // This command's events are in the stream already, from an earlier decision of the same
+          // command (a redelivered message, a retried request): it took effect then; nothing to do now.
+          const current = await this.refresh(roomId);
+          return { ...current, events: [], firstRevision: current.revision + 1n, attempts: attempt };
+        }
         if (!(error instanceof WrongExpectedVersion)) throw error;
         this.options.onConflict?.(roomId, attempt);
         if (attempt >= this.maxAttempts) throw new RoomContended(roomId, attempt);
