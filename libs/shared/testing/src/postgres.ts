@@ -26,7 +26,19 @@ export async function createTestDatabase(prefix = 'rl_test'): Promise<TestDataba
     pool,
     drop: async () => {
       await pool.end();
-      await withAdmin((admin) => admin.query(`drop database if exists ${name} with (force)`));
+      await withAdmin(async (admin) => {
+        // `with (force)` fails when a backend it may not signal (an autovacuum worker, owned by the
+        // superuser) is attached for a moment; such a worker leaves by itself, so try again briefly.
+        for (let attempt = 1; ; attempt += 1) {
+          try {
+            await admin.query(`drop database if exists ${name} with (force)`);
+            return;
+          } catch (error) {
+            if (attempt >= 20 || (error as { code?: string }).code !== '42501') throw error;
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
+        }
+      });
     },
   };
 }
