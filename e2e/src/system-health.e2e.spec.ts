@@ -22,7 +22,7 @@ describe('The whole system, started as npm start starts it', () => {
         Object.entries(report.checks[service].checks ?? {}).map(([name, check]) => [name, check.status]),
       );
     expect(report.checks.redis.status).toBe('up');
-    expect(nested('room')).toEqual({ postgres: 'up', kafka: 'up' });
+    expect(nested('room')).toEqual({ postgres: 'up', kafka: 'up', read_model: 'up' });
     expect(nested('booking')).toEqual({ postgres: 'up', kafka: 'up', read_model: 'up' });
     expect(nested('user')).toEqual({ postgres: 'up', kafka: 'up' });
     expect(nested('notification')).toEqual({ postgres: 'up', redis: 'up', kafka: 'up', smtp: 'up' });

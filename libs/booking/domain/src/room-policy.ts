@@ -25,8 +25,11 @@ export type RoomPolicyInput = Pick<RoomPolicy, 'capacity' | 'timeZone'> & Partia
 export const MAX_BUFFER_MINUTES = 12 * 60;
 
 const TIME = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
-const isTime = (value: unknown): value is string => typeof value === 'string' && TIME.test(value);
-const isClosingTime = (value: unknown): value is string => value === '24:00' || isTime(value);
+/** A local wall-clock time `HH:MM` (00:00..23:59). */
+export const isLocalTime = (value: unknown): value is string => typeof value === 'string' && TIME.test(value);
+/** A closing time: `HH:MM` or `24:00`. */
+export const isClosingTime = (value: unknown): value is string => value === '24:00' || isLocalTime(value);
+const isTime = isLocalTime;
 
 const requireThat = (ok: boolean, field: string, message: string) => {
   if (!ok) throw new ValidationFailed(field, message);
@@ -34,24 +37,95 @@ const requireThat = (ok: boolean, field: string, message: string) => {
 const isCount = (value: unknown, min: number): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= min;
 
-/** An IANA name (`Europe/Berlin`, `UTC`); fixed offsets such as `+01:00` have no DST and are refused. */
-const isTimeZone = (zone: unknown): zone is string => {
-  if (typeof zone !== 'string' || !/^[A-Za-z]/.test(zone)) return false;
+/**
+ * The IANA name as the time-zone database spells it (`europe/berlin` → `Europe/Berlin`), or undefined
+ * for anything else; fixed offsets such as `+01:00` have no DST and are refused.
+ */
+export const canonicalTimeZone = (zone: unknown): string | undefined => {
+  if (typeof zone !== 'string' || !/^[A-Za-z]/.test(zone)) return undefined;
   try {
-    Temporal.PlainDate.from('2026-01-01').toZonedDateTime(zone);
-    return true;
+    return Temporal.PlainDate.from('2026-01-01').toZonedDateTime(zone).timeZoneId;
   } catch {
-    return false;
+    return undefined;
   }
 };
 
-const isLocalDate = (value: unknown): value is string => {
+/** An IANA name (`Europe/Berlin`, `UTC`); fixed offsets such as `+01:00` have no DST and are refused. */
+export const isTimeZone = (zone: unknown): zone is string => canonicalTimeZone(zone) !== undefined;
+
+/** A local date `YYYY-MM-DD` that exists in the calendar. */
+export const isLocalDate = (value: unknown): value is string => {
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
   try {
     Temporal.PlainDate.from(value, { overflow: 'reject' });
     return true;
   } catch {
     return false;
+  }
+};
+
+/** The booking rules of a policy: durations, window, notice and buffers. */
+export type BookingRules = Pick<
+  RoomPolicy,
+  | 'minDurationMinutes'
+  | 'maxDurationMinutes'
+  | 'bookingWindowDays'
+  | 'minNoticeMinutes'
+  | 'bufferBeforeMinutes'
+  | 'bufferAfterMinutes'
+>;
+
+/**
+ * Validates a time zone, weekly opening spans and closures; throws `ValidationFailed` naming the first
+ * bad field as `<prefix>timeZone`, `<prefix>openingHours[i]`, `<prefix>closures[i]`. Shared with the room
+ * catalogue (`@roomledger/room-domain`), whose fields sit at the top level (prefix `''`).
+ */
+export const validateOpeningRules = (rules: OpeningRules, prefix = 'policy.'): void => {
+  requireThat(Array.isArray(rules.openingHours), `${prefix}openingHours`, 'an array');
+  requireThat(Array.isArray(rules.closures), `${prefix}closures`, 'an array');
+  requireThat(isTimeZone(rules.timeZone), `${prefix}timeZone`, 'an IANA time zone');
+  rules.openingHours.forEach((span, i) => {
+    const field = `${prefix}openingHours[${i}]`;
+    requireThat(WEEKDAYS.includes(span?.weekday), field, 'weekday is one of mon..sun');
+    requireThat(isTime(span.opens) && isClosingTime(span.closes), field, 'opens/closes are HH:MM');
+  });
+  rules.closures.forEach((closure, i) => {
+    const field = `${prefix}closures[${i}]`;
+    requireThat(isLocalDate(closure?.date), field, 'date is YYYY-MM-DD');
+    const partial = closure.from !== undefined || closure.to !== undefined;
+    requireThat(
+      !partial || (isTime(closure.from) && isClosingTime(closure.to) && closure.from < closure.to),
+      field,
+      'from < to, both HH:MM',
+    );
+  });
+};
+
+/**
+ * Validates the booking rules; throws `ValidationFailed` naming the first bad field as
+ * `<prefix>minDurationMinutes` and so on. Shared with the room catalogue.
+ */
+export const validateBookingRules = (rules: BookingRules, prefix = 'policy.'): void => {
+  requireThat(isCount(rules.minDurationMinutes, 0), `${prefix}minDurationMinutes`, 'a non-negative integer');
+  requireThat(
+    rules.maxDurationMinutes === null ||
+      (isCount(rules.maxDurationMinutes, 1) && rules.maxDurationMinutes >= rules.minDurationMinutes),
+    `${prefix}maxDurationMinutes`,
+    'null or an integer >= minDurationMinutes',
+  );
+  requireThat(
+    rules.bookingWindowDays === null || isCount(rules.bookingWindowDays, 1),
+    `${prefix}bookingWindowDays`,
+    'null or a positive integer',
+  );
+  requireThat(isCount(rules.minNoticeMinutes, 0), `${prefix}minNoticeMinutes`, 'a non-negative integer');
+  for (const field of ['bufferBeforeMinutes', 'bufferAfterMinutes'] as const) {
+    const value = rules[field];
+    requireThat(
+      isCount(value, 0) && value <= MAX_BUFFER_MINUTES,
+      `${prefix}${field}`,
+      `0..${MAX_BUFFER_MINUTES}`,
+    );
   }
 };
 
@@ -71,47 +145,10 @@ export const normalizeRoomPolicy = (input: RoomPolicyInput): RoomPolicy => {
     bufferAfterMinutes: input.bufferAfterMinutes ?? 0,
     retired: input.retired ?? false,
   };
-  requireThat(Array.isArray(policy.openingHours), 'policy.openingHours', 'an array');
-  requireThat(Array.isArray(policy.closures), 'policy.closures', 'an array');
   requireThat(isCount(policy.capacity, 1), 'policy.capacity', 'a positive integer');
   requireThat(isCount(policy.seats, 1), 'policy.seats', 'a positive integer');
-  requireThat(isTimeZone(policy.timeZone), 'policy.timeZone', 'an IANA time zone');
-  policy.openingHours.forEach((span, i) => {
-    const field = `policy.openingHours[${i}]`;
-    requireThat(WEEKDAYS.includes(span.weekday), field, 'weekday is one of mon..sun');
-    requireThat(isTime(span.opens) && isClosingTime(span.closes), field, 'opens/closes are HH:MM');
-  });
-  policy.closures.forEach((closure, i) => {
-    const field = `policy.closures[${i}]`;
-    requireThat(isLocalDate(closure.date), field, 'date is YYYY-MM-DD');
-    const partial = closure.from !== undefined || closure.to !== undefined;
-    requireThat(
-      !partial || (isTime(closure.from) && isClosingTime(closure.to) && closure.from < closure.to),
-      field,
-      'from < to, both HH:MM',
-    );
-  });
-  requireThat(isCount(policy.minDurationMinutes, 0), 'policy.minDurationMinutes', 'a non-negative integer');
-  requireThat(
-    policy.maxDurationMinutes === null ||
-      (isCount(policy.maxDurationMinutes, 1) && policy.maxDurationMinutes >= policy.minDurationMinutes),
-    'policy.maxDurationMinutes',
-    'null or an integer >= minDurationMinutes',
-  );
-  requireThat(
-    policy.bookingWindowDays === null || isCount(policy.bookingWindowDays, 1),
-    'policy.bookingWindowDays',
-    'null or a positive integer',
-  );
-  requireThat(isCount(policy.minNoticeMinutes, 0), 'policy.minNoticeMinutes', 'a non-negative integer');
-  for (const field of ['bufferBeforeMinutes', 'bufferAfterMinutes'] as const) {
-    const value = policy[field];
-    requireThat(
-      isCount(value, 0) && value <= MAX_BUFFER_MINUTES,
-      `policy.${field}`,
-      `0..${MAX_BUFFER_MINUTES}`,
-    );
-  }
+  validateOpeningRules(policy);
+  validateBookingRules(policy);
   requireThat(typeof policy.retired === 'boolean', 'policy.retired', 'a boolean');
   // Keep only the fields this library knows, so the recorded policy has one shape.
   return {
