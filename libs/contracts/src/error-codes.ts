@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   slot_taken: { http: 409, grpc: 9 }, // FAILED_PRECONDITION
   hold_expired: { http: 409, grpc: 9 }, // FAILED_PRECONDITION
   invalid_booking_state: { http: 409, grpc: 9 }, // FAILED_PRECONDITION
+  invalid_room_state: { http: 409, grpc: 9 }, // FAILED_PRECONDITION: e.g. changing a retired room
+  last_admin: { http: 409, grpc: 9 }, // FAILED_PRECONDITION: the change would leave no active admin
   idempotency_in_progress: { http: 409, grpc: 10 }, // ABORTED
   version_mismatch: { http: 412, grpc: 10 }, // ABORTED
   idempotency_key_reused: { http: 422, grpc: 3 }, // INVALID_ARGUMENT

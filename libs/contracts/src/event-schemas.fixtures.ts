@@ -9,9 +9,13 @@ import type {
   MaintenanceBlockedPayload,
   MaintenanceLiftedPayload,
   RoomEventPayload,
+  UserDeactivatedPayload,
+  UserErasedPayload,
+  UserEventPayload,
 } from './event-schemas';
 
-// One booking's morning in room Spree 3.12, and the room itself: realistic payloads of every public event.
+// One booking's morning in room Spree 3.12, the room itself and its organizer: realistic payloads of every
+// public event.
 
 type Json = Record<string, unknown>;
 
@@ -145,6 +149,35 @@ const completeRoom = {
   closures: [{ date: '2026-12-24', from: '13:00', to: '24:00', reason: 'Christmas Eve' }],
 } satisfies Required<RoomEventPayload>;
 
+export const user = {
+  userId: organizerId,
+  version: 1,
+  occurredAt: '2026-02-02T08:00:00Z',
+  email: 'ada@example.org',
+  name: 'Ada Lovelace',
+  timeZone: 'Europe/London',
+  workingHours: (['mon', 'tue', 'wed', 'thu', 'fri'] as const).map((weekday) => ({
+    weekday,
+    start: '09:00',
+    end: '17:30',
+  })),
+  roles: ['member'],
+  preferences: { channels: ['email', 'in-app'], reminderOffsetsMinutes: [10, 60] },
+  deactivated: false,
+} satisfies Minimal<UserEventPayload>;
+
+export const deactivated = {
+  ...user,
+  version: 6,
+  occurredAt: '2026-09-30T17:00:00Z',
+  deactivated: true,
+} satisfies Minimal<UserDeactivatedPayload>;
+
+export const erased = {
+  userId: organizerId,
+  occurredAt: '2026-10-01T09:00:00Z',
+} satisfies Minimal<UserErasedPayload>;
+
 /** Per event type: a minimal payload (required properties only) and a complete one (every property). */
 export function examples(): [EventTopic, never, Json, Json][] {
   const rows: {
@@ -178,6 +211,23 @@ export function examples(): [EventTopic, never, Json, Json][] {
         { ...room, version: 4, retired: true },
         { ...completeRoom, version: 4, retired: true },
       ],
+    },
+    'user.events.v1': {
+      registered: [user, user],
+      updated: [
+        { ...user, version: 2, timeZone: 'America/New_York' },
+        { ...user, version: 2, workingHours: [{ weekday: 'sat', start: '22:00', end: '02:00' }] },
+      ],
+      'preferences-changed': [
+        { ...user, version: 3, preferences: { channels: [], reminderOffsetsMinutes: [] } },
+        { ...user, version: 3, preferences: { channels: ['in-app'], reminderOffsetsMinutes: [0, 1440] } },
+      ],
+      'roles-changed': [
+        { ...user, version: 4, roles: ['admin', 'member'] },
+        { ...user, version: 4, roles: [] },
+      ],
+      deactivated: [deactivated, deactivated],
+      erased: [erased, erased],
     },
   };
   return Object.entries(rows).flatMap(([topic, byName]) =>

@@ -8,6 +8,7 @@ import {
   ceType,
   eventSchema,
   roomEventTypes,
+  userEventTypes,
   validateEventPayload,
   type EventTopic,
   type EventTypesByTopic,
@@ -21,12 +22,19 @@ import {
   lifted,
   rescheduled,
   room,
+  user,
 } from './event-schemas.fixtures';
 import { topics } from './topics';
 
 const contracts = resolve(__dirname, '..');
-const topicsOf = { booking: 'booking.events.v1', room: 'room.events.v1' } as const;
-const eventTypesOf = { 'booking.events.v1': bookingEventTypes, 'room.events.v1': roomEventTypes } as const;
+const topicsOf = { booking: 'booking.events.v1', room: 'room.events.v1', user: 'user.events.v1' } as const;
+const eventTypesOf = {
+  'booking.events.v1': bookingEventTypes,
+  'room.events.v1': roomEventTypes,
+  'user.events.v1': userEventTypes,
+} as const;
+/** The payload property each topic is keyed (and so ordered) by. */
+const keyOf = { booking: 'roomId', room: 'roomId', user: 'userId' } as const;
 
 type Json = Record<string, unknown>;
 const readJson = (path: string): Json => JSON.parse(readFileSync(path, 'utf8')) as Json;
@@ -87,6 +95,7 @@ describe('The public event contract', () => {
     expect(ceType('booking', 'held')).toBe('roomledger.booking.held.v1');
     expect(ceType('booking', 'maintenance-lifted')).toBe('roomledger.booking.maintenance-lifted.v1');
     expect(ceType('room', 'registered')).toBe('roomledger.room.registered.v1');
+    expect(ceType('user', 'preferences-changed')).toBe('roomledger.user.preferences-changed.v1');
   });
 
   it('refuses to validate an event type the contract does not define', () => {
@@ -325,6 +334,66 @@ describe('When a room event breaks the contract', () => {
   });
 });
 
+describe('When a user event breaks the contract', () => {
+  it('refuses a userId that is not a uuid and an e-mail that is not one', () => {
+    invalid('user.events.v1', 'registered', { ...user, userId: 'ada' }, '/userId must match format "uuid"');
+    invalid('user.events.v1', 'updated', { ...user, email: 'ada' }, '/email must match format "email"');
+  });
+
+  it('refuses an empty name: only erasure removes it, and erasure has its own event', () => {
+    invalid(
+      'user.events.v1',
+      'updated',
+      { ...user, name: '' },
+      '/name must NOT have fewer than 1 characters',
+    );
+  });
+
+  it('spells working hours like opening hours (mon..sun, HH:MM, 24:00 only as an end)', () => {
+    const span = (weekday: string, start: string, end: string) => ({
+      ...user,
+      workingHours: [{ weekday, start, end }],
+    });
+    valid('user.events.v1', 'updated', span('sun', '22:00', '24:00'));
+    valid('user.events.v1', 'updated', span('fri', '22:00', '06:00'));
+    invalid('user.events.v1', 'updated', span('monday', '09:00', '17:00'), '/workingHours/0/weekday');
+    invalid('user.events.v1', 'updated', span('mon', '24:00', '02:00'), '/workingHours/0/start');
+    invalid('user.events.v1', 'updated', span('mon', '9:00', '17:00'), '/workingHours/0/start');
+  });
+
+  it('refuses repeated roles, channels or reminder offsets, and offsets beyond a week', () => {
+    invalid('user.events.v1', 'roles-changed', { ...user, roles: ['admin', 'admin'] }, '/roles');
+    const preferences = (value: Json) => ({ ...user, preferences: { ...user.preferences, ...value } });
+    invalid(
+      'user.events.v1',
+      'preferences-changed',
+      preferences({ channels: ['email', 'email'] }),
+      '/channels',
+    );
+    invalid(
+      'user.events.v1',
+      'preferences-changed',
+      preferences({ reminderOffsetsMinutes: [10081] }),
+      '/preferences/reminderOffsetsMinutes/0 must be <= 10080',
+    );
+    invalid(
+      'user.events.v1',
+      'preferences-changed',
+      preferences({ reminderOffsetsMinutes: [-5] }),
+      '/preferences/reminderOffsetsMinutes/0 must be >= 0',
+    );
+  });
+
+  it('says a deactivated user is deactivated', () => {
+    invalid('user.events.v1', 'deactivated', user, '/deactivated must be equal to constant');
+  });
+
+  it('asks of an erasure only the user id and when: it carries nothing personal', () => {
+    valid('user.events.v1', 'erased', { userId: user.userId, occurredAt: user.occurredAt });
+    invalid('user.events.v1', 'erased', { occurredAt: user.occurredAt }, "required property 'userId'");
+  });
+});
+
 describe('Consumers tolerate additions', () => {
   it.each(examples())('%s/%s accepts unknown top-level properties', (topic, name, _, complete) => {
     valid(topic, name, { ...complete, addedInV1_3: { anything: [1, 2, 3] } });
@@ -339,7 +408,7 @@ describe('Consumers tolerate additions', () => {
   });
 });
 
-describe.each(['booking', 'room'] as const)('The AsyncAPI document of %s events', (noun) => {
+describe.each(['booking', 'room', 'user'] as const)('The AsyncAPI document of %s events', (noun) => {
   const topic = topicsOf[noun];
   const path = join(contracts, 'asyncapi', `${topic}.yaml`);
   const doc = readYaml(path) as {
@@ -372,11 +441,11 @@ describe.each(['booking', 'room'] as const)('The AsyncAPI document of %s events'
     });
   });
 
-  it('states the delivery semantics: at-least-once, deduplicate by ce_id, ordered per room', () => {
+  it('states the delivery semantics: at-least-once, deduplicate by ce_id, ordered per key', () => {
     expect(channel['x-delivery']).toEqual({
       guarantee: 'at-least-once',
       deduplicateBy: 'ce_id',
-      ordering: 'per key (roomId)',
+      ordering: `per key (${keyOf[noun]})`,
     });
     expect(doc).toMatchObject({ info: { description: expect.stringContaining('at-least-once') } });
   });
@@ -401,7 +470,7 @@ describe.each(['booking', 'room'] as const)('The AsyncAPI document of %s events'
   });
 
   it.each(eventTypesOf[topic] as readonly string[])(
-    '%s: CloudEvents headers, the room id as key, and the payload schema by relative $ref',
+    '%s: CloudEvents headers, the key, and the payload schema by relative $ref',
     (name) => {
       const message = messages[name];
       expect(message.title).toBe(ceType(noun, name as never));
@@ -436,11 +505,11 @@ describe.each(['booking', 'room'] as const)('The AsyncAPI document of %s events'
       for (const { headers, payload } of messages[name].examples ?? []) {
         valid(topic, name as never, payload);
         const subject =
-          noun === 'room'
-            ? payload.roomId
-            : name.startsWith('maintenance-')
+          noun === 'booking'
+            ? name.startsWith('maintenance-')
               ? payload.blockId
-              : payload.bookingId;
+              : payload.bookingId
+            : payload[keyOf[noun]];
         expect(headers).toMatchObject({
           ce_specversion: '1.0',
           ce_id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),

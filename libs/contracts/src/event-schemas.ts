@@ -12,6 +12,12 @@ import roomPolicyChanged from '../schemas/room.events.v1/policy-changed.schema.j
 import roomRegistered from '../schemas/room.events.v1/registered.schema.json';
 import roomRetired from '../schemas/room.events.v1/retired.schema.json';
 import roomUpdated from '../schemas/room.events.v1/updated.schema.json';
+import userDeactivated from '../schemas/user.events.v1/deactivated.schema.json';
+import userErased from '../schemas/user.events.v1/erased.schema.json';
+import userPreferencesChanged from '../schemas/user.events.v1/preferences-changed.schema.json';
+import userRegistered from '../schemas/user.events.v1/registered.schema.json';
+import userRolesChanged from '../schemas/user.events.v1/roles-changed.schema.json';
+import userUpdated from '../schemas/user.events.v1/updated.schema.json';
 
 /** Public event types on `booking.events.v1`; `ce_type` is `roomledger.booking.<name>.v1`. */
 export const bookingEventTypes = [
@@ -29,15 +35,28 @@ export type BookingEventType = (typeof bookingEventTypes)[number];
 export const roomEventTypes = ['registered', 'updated', 'policy-changed', 'retired'] as const;
 export type RoomEventType = (typeof roomEventTypes)[number];
 
+/** Public event types on `user.events.v1`; `ce_type` is `roomledger.user.<name>.v1`. */
+export const userEventTypes = [
+  'registered',
+  'updated',
+  'preferences-changed',
+  'roles-changed',
+  'deactivated',
+  'erased',
+] as const;
+export type UserEventType = (typeof userEventTypes)[number];
+
 export interface EventTypesByTopic {
   'booking.events.v1': BookingEventType;
   'room.events.v1': RoomEventType;
+  'user.events.v1': UserEventType;
 }
 export type EventTopic = keyof EventTypesByTopic;
 
 export interface EventTypesByNoun {
   booking: BookingEventType;
   room: RoomEventType;
+  user: UserEventType;
 }
 export type EventNoun = keyof EventTypesByNoun;
 
@@ -175,6 +194,49 @@ export interface RoomEventPayload {
   readonly retired: boolean;
 }
 
+/** A weekly working span, wall-clock times `HH:MM` in the user's time zone; `end` may be `24:00`. */
+export interface WorkingHoursSpan {
+  readonly weekday: Weekday;
+  readonly start: string;
+  /** At or before `start`: the span runs past midnight into the next day. */
+  readonly end: string;
+}
+
+export interface NotificationPreferences {
+  /** Today `email` and `in-app`; consumers tolerate others. */
+  readonly channels: readonly string[];
+  /** Default reminders, minutes before a meeting starts, ascending. */
+  readonly reminderOffsetsMinutes: readonly number[];
+}
+
+/** Every user event but `erased` carries the whole profile after the change (event-carried state transfer). */
+export interface UserEventPayload {
+  readonly userId: string;
+  /** The user's own version: 1 at registration, one more with each event. */
+  readonly version: number;
+  readonly occurredAt: UtcInstant;
+  readonly email: string;
+  readonly name: string;
+  /** IANA time zone name. */
+  readonly timeZone: string;
+  /** Empty: none stated. */
+  readonly workingHours: readonly WorkingHoursSpan[];
+  /** Today `admin` and `member`; consumers tolerate others. */
+  readonly roles: readonly string[];
+  readonly preferences: NotificationPreferences;
+  readonly deactivated: boolean;
+}
+
+export interface UserDeactivatedPayload extends UserEventPayload {
+  readonly deactivated: true;
+}
+
+/** Personal data was erased: every consumer deletes what it keeps about the user. Nothing personal here. */
+export interface UserErasedPayload {
+  readonly userId: string;
+  readonly occurredAt: UtcInstant;
+}
+
 /** The payload type of each public event, by topic and event type. */
 export interface EventPayloads {
   'booking.events.v1': {
@@ -187,6 +249,14 @@ export interface EventPayloads {
     'maintenance-lifted': MaintenanceLiftedPayload;
   };
   'room.events.v1': Record<RoomEventType, RoomEventPayload>;
+  'user.events.v1': {
+    registered: UserEventPayload;
+    updated: UserEventPayload;
+    'preferences-changed': UserEventPayload;
+    'roles-changed': UserEventPayload;
+    deactivated: UserDeactivatedPayload;
+    erased: UserErasedPayload;
+  };
 }
 
 const schemas: { [T in EventTopic]: Record<EventTypesByTopic[T], { $id: string }> } = {
@@ -204,6 +274,14 @@ const schemas: { [T in EventTopic]: Record<EventTypesByTopic[T], { $id: string }
     updated: roomUpdated,
     'policy-changed': roomPolicyChanged,
     retired: roomRetired,
+  },
+  'user.events.v1': {
+    registered: userRegistered,
+    updated: userUpdated,
+    'preferences-changed': userPreferencesChanged,
+    'roles-changed': userRolesChanged,
+    deactivated: userDeactivated,
+    erased: userErased,
   },
 };
 

@@ -1,7 +1,39 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import { serviceModules, startService, type StartedService } from '@roomledger/service-runtime';
+import {
+  Inject,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { ServiceMetrics } from '@roomledger/observability';
+import {
+  KAFKA,
+  METRICS,
+  PG_POOL,
+  serviceModules,
+  startService,
+  type StartedService,
+} from '@roomledger/service-runtime';
+import type { Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { UserConfig } from './config';
+import { UserGrpcController, UserGrpcErrorFilter } from './grpc/user.grpc-controller';
+import { JwksHttpController } from './http/jwks.http-controller';
+import { UserRuntime } from './user.runtime';
+
+/** Creates the first admin and starts the outbox relay once Nest is up; stops the relay before the clients close. */
+class UserLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(UserRuntime) private readonly runtime: UserRuntime) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runtime.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.runtime.stop();
+  }
+}
 
 @Module({})
 export class UserAppModule {
@@ -14,10 +46,26 @@ export class UserAppModule {
         postgres: { url: config.DATABASE_URL },
         kafka: { brokers: config.KAFKA_BROKERS },
       }),
+      controllers: [UserGrpcController, JwksHttpController],
+      providers: [
+        UserGrpcErrorFilter,
+        UserLifecycle,
+        {
+          provide: UserRuntime,
+          inject: [PG_POOL, KAFKA, METRICS],
+          useFactory: (pool: Pool, kafka: Kafka, metrics: ServiceMetrics) =>
+            UserRuntime.create({ config, pool, kafka, logger, metrics }),
+        },
+      ],
     };
   }
 }
 
 export function startUser(config: UserConfig, logger: Logger): Promise<StartedService> {
-  return startService({ module: UserAppModule.forRoot(config, logger), config, logger });
+  return startService({
+    module: UserAppModule.forRoot(config, logger),
+    config,
+    logger,
+    grpc: { packages: ['roomledger.user.v1'], protoFiles: ['roomledger/user/v1/user.proto'] },
+  });
 }
