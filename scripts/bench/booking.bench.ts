@@ -321,6 +321,8 @@ async function startBookingService(databaseUrl: string, groupId: string): Promis
     [
       '--enable-source-maps',
       '--disable-warning=TimeoutNegativeWarning',
+      // e.g. BENCH_SERVICE_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the service
+      ...(process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(' ').filter(Boolean),
       '-r',
       join(ROOT, 'scripts/register-paths.cjs'),
       join(ROOT, SERVICE_MAIN),

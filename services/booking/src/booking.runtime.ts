@@ -56,6 +56,7 @@ export class BookingRuntime {
             schema: config.EVENT_STORE_SCHEMA,
             poolSize: config.EVENT_STORE_POOL_SIZE,
             applicationName: 'roomledger-booking',
+            liveReadIntervalMs: config.LIVE_READ_INTERVAL_MS,
           });
     const handler = new RoomScheduleHandler(store, {
       onConflict: () => metrics.conflicts.inc(),

@@ -19,6 +19,11 @@ export const configSchema = z.object({
     .string()
     .regex(/^esdb(\+discover)?:\/\//, 'an esdb:// connection string')
     .optional(),
+  /**
+   * The projection and the relay, once caught up, read new events at most this often: larger batches
+   * (fewer round trips) under load, for at most this much more read-model and feed latency.
+   */
+  LIVE_READ_INTERVAL_MS: z.coerce.number().int().min(0).max(1_000).default(25),
   /** How often the background expirer looks for holds whose time is up. */
   HOLD_EXPIRY_INTERVAL_MS: env.positiveInt(1_000),
   /** The consumer group of the room policy replica (one per deployment, shared by its instances). */

@@ -20,8 +20,22 @@ export const parseInstant = (value: unknown): number | undefined => {
   }
 };
 
-/** Epoch milliseconds of an instant this library wrote itself (canonical, always valid). */
-export const msOf = (instant: IsoInstant): number => Date.parse(instant);
+/**
+ * Epoch milliseconds of an instant this library wrote itself (canonical, always valid). Decisions read
+ * every live entry's start and end, so the parse is memoised (bounded: cleared past 100,000 strings);
+ * a pure function either way.
+ */
+export const msOf = (instant: IsoInstant): number => {
+  let ms = parsed.get(instant);
+  if (ms === undefined) {
+    if (parsed.size >= MAX_MEMOISED) parsed.clear();
+    ms = Date.parse(instant);
+    parsed.set(instant, ms);
+  }
+  return ms;
+};
+const parsed = new Map<string, number>();
+const MAX_MEMOISED = 100_000;
 
 /** The canonical UTC form, e.g. `2026-03-02T09:00:00Z` (milliseconds only when present). */
 export const isoOf = (epochMs: number): IsoInstant => new Date(epochMs).toISOString().replace('.000Z', 'Z');

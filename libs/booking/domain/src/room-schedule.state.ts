@@ -67,17 +67,27 @@ export const isForgotten = (
   now: number,
 ): boolean => msOf(entry.end) < Math.max(now, msOf(room.latestEventAt)) - RETENTION_MS;
 
-const keepWhere = <T>(record: Readonly<Record<string, T>>, keep: (value: T) => boolean): Record<string, T> =>
-  Object.fromEntries(Object.entries(record).filter(([, value]) => keep(value)));
+/** The record itself when every value is kept (the usual case: nothing to allocate), else a filtered copy. */
+const keepWhere = <T>(
+  record: Readonly<Record<string, T>>,
+  keep: (value: T) => boolean,
+): Readonly<Record<string, T>> => {
+  for (const key in record) {
+    if (!keep(record[key])) {
+      return Object.fromEntries(Object.entries(record).filter(([, value]) => keep(value)));
+    }
+  }
+  return record;
+};
 
 const prune = <S extends KnownRoomSchedule>(room: S, retentionMs: number): S => {
   const horizon = msOf(room.latestEventAt) - retentionMs;
   const remembered = (entry: { readonly end: IsoInstant }) => msOf(entry.end) >= horizon;
-  return {
-    ...room,
-    bookings: keepWhere(room.bookings, remembered),
-    maintenance: keepWhere(room.maintenance, remembered),
-  };
+  const bookings = keepWhere(room.bookings, remembered);
+  const maintenance = keepWhere(room.maintenance, remembered);
+  return bookings === room.bookings && maintenance === room.maintenance
+    ? room
+    : { ...room, bookings, maintenance };
 };
 
 const withBooking = <S extends KnownRoomSchedule>(room: S, booking: ScheduledBooking): S => ({

@@ -49,6 +49,11 @@ export interface PostgresEventStoreOptions {
   readonly appendLanes?: number;
   /** Events per read round trip (default 500). */
   readonly batchSize?: number;
+  /**
+   * Caught-up subscriptions read at most this often (default 0: at every wake-up). A few tens of ms
+   * trade that much read-model latency for fewer, larger batches when appends never stop.
+   */
+  readonly liveReadIntervalMs?: number;
   readonly applicationName?: string;
 }
 
@@ -87,6 +92,7 @@ export class PostgresEventStore implements EventStore {
     private readonly pollIntervalMs: number,
     private readonly batchSize: number,
     private readonly groupCommit: GroupCommit,
+    private readonly liveReadIntervalMs: number,
   ) {
     this.s = quoteIdent(schema);
   }
@@ -128,6 +134,7 @@ export class PostgresEventStore implements EventStore {
       options.pollIntervalMs ?? 250,
       batchSize,
       groupCommit,
+      options.liveReadIntervalMs ?? 0,
     );
   }
 
@@ -230,7 +237,13 @@ export class PostgresEventStore implements EventStore {
       (after, limit) => this.readAllPage(after, options.categories, limit),
       () => this.hasEventsBeyondHorizon(),
       this.signal,
-      { from: options.from, batchSize, pollIntervalMs: this.pollIntervalMs, signal: options.signal },
+      {
+        from: options.from,
+        batchSize,
+        pollIntervalMs: this.pollIntervalMs,
+        liveReadIntervalMs: this.liveReadIntervalMs,
+        signal: options.signal,
+      },
       () => this.subscriptions.delete(subscription),
     );
     this.subscriptions.add(subscription);
@@ -324,6 +337,7 @@ interface PostgresSubscriptionOptions {
   readonly from: Checkpoint | undefined;
   readonly batchSize: number;
   readonly pollIntervalMs: number;
+  readonly liveReadIntervalMs: number;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -356,7 +370,7 @@ class PostgresSubscription implements Subscription {
   }
 
   private async *batches(): AsyncGenerator<SubscriptionBatch> {
-    const { batchSize, pollIntervalMs, signal } = this.options;
+    const { batchSize, pollIntervalMs, liveReadIntervalMs, signal } = this.options;
     const onAbort = (): void => void this.stop();
     signal?.addEventListener('abort', onAbort, { once: true });
     let checkpoint = this.options.from;
@@ -366,6 +380,7 @@ class PostgresSubscription implements Subscription {
       while (!this.stopped && !signal?.aborted) {
         // Armed before reading, so an append committed during the read or the consumer's work wakes us.
         const armed = this.appendSignal.arm();
+        const readAt = performance.now();
         const events = await this.readPage(checkpoint, batchSize);
         if (this.stopped) return;
         if (events.length > 0) {
@@ -389,6 +404,9 @@ class PostgresSubscription implements Subscription {
           backoffMs = 5;
           await this.waitForAppend(armed, pollIntervalMs);
         }
+        // Live, read at most every liveReadIntervalMs: under a stream of appends, fewer and larger batches.
+        const sinceRead = performance.now() - readAt;
+        if (liveReadIntervalMs > sinceRead) await this.sleep(liveReadIntervalMs - sinceRead);
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
