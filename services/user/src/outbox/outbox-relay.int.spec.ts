@@ -137,4 +137,20 @@ describe('The outbox relay', () => {
       ]),
     );
   });
+
+  it('publishes a backlog in position order across a power of ten (positions compare as numbers)', async () => {
+    await Promise.all(relays.map((relay) => relay.stop()));
+    const { rows } = await database.pool.query<{ max: string }>(
+      'select coalesce(max(position), 0)::text as max from user_service.outbox',
+    );
+    const next = Number(rows[0].max) + 1;
+    const changes = 10 ** String(next).length - next + 2; // the backlog's positions gain a digit
+    const userId = await writeUser(changes);
+    startRelay();
+    await eventually(() =>
+      expect(received.filter((message) => message.key === userId).map((message) => message.version)).toEqual(
+        Array.from({ length: changes + 1 }, (_, index) => index + 1),
+      ),
+    );
+  });
 });

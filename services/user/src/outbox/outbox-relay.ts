@@ -141,8 +141,11 @@ export class OutboxRelay {
       // Anything committed before this read is in it; a NOTIFY from now on makes the next wait return at once.
       this.woken = false;
       const { rows } = await client.query<OutboxRow>(
-        `select id, position::text, user_id, type, payload, traceparent, tracestate, created_at
-           from ${SCHEMA}.outbox where published_at is null order by position limit $1`,
+        // `order by o.position`, the bigint: a bare `position` would name the text output column, and
+        // '10' sorts before '9'.
+        `select o.id, o.position::text as position, o.user_id, o.type, o.payload, o.traceparent, o.tracestate,
+                o.created_at
+           from ${SCHEMA}.outbox o where o.published_at is null order by o.position limit $1`,
         [batchSize],
       );
       if (rows.length > 0) {
