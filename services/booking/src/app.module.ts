@@ -1,14 +1,9 @@
-import {
-  Inject,
-  Module,
-  type DynamicModule,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import type { ServiceMetrics } from '@roomledger/observability';
 import {
   KAFKA,
   METRICS,
+  lifecycleOf,
   PG_POOL,
   serviceModules,
   startService,
@@ -21,19 +16,6 @@ import type { Logger } from 'pino';
 import { BookingRuntime } from './booking.runtime';
 import type { BookingConfig } from './config';
 import { BookingGrpcController, BookingGrpcErrorFilter } from './grpc/booking.grpc-controller';
-
-/** Starts the runtime's background work once Nest is up and stops it before the clients close. */
-class BookingLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(BookingRuntime) private readonly runtime: BookingRuntime) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.runtime.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.runtime.stop();
-  }
-}
 
 @Module({})
 export class BookingAppModule {
@@ -60,7 +42,7 @@ export class BookingAppModule {
       controllers: [BookingGrpcController],
       providers: [
         BookingGrpcErrorFilter,
-        BookingLifecycle,
+        lifecycleOf(BookingRuntime),
         {
           provide: BookingRuntime,
           inject: [PG_POOL, KAFKA, METRICS],

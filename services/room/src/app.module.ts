@@ -1,14 +1,9 @@
-import {
-  Inject,
-  Module,
-  type DynamicModule,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import type { ServiceMetrics } from '@roomledger/observability';
 import {
   KAFKA,
   METRICS,
+  lifecycleOf,
   PG_POOL,
   serviceModules,
   startService,
@@ -21,19 +16,6 @@ import type { Logger } from 'pino';
 import type { RoomConfig } from './config';
 import { RoomGrpcController, RoomGrpcErrorFilter } from './grpc/room.grpc-controller';
 import { RoomRuntime } from './room.runtime';
-
-/** Starts the runtime's background work once Nest is up and stops it before the clients close. */
-class RoomLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(RoomRuntime) private readonly runtime: RoomRuntime) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.runtime.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.runtime.stop();
-  }
-}
 
 /**
  * The room service: the room catalogue. Commands on `room-<roomId>` streams (gRPC), the `room_read`
@@ -64,7 +46,7 @@ export class RoomAppModule {
       controllers: [RoomGrpcController],
       providers: [
         RoomGrpcErrorFilter,
-        RoomLifecycle,
+        lifecycleOf(RoomRuntime),
         {
           provide: RoomRuntime,
           inject: [PG_POOL, KAFKA, METRICS],

@@ -1,14 +1,9 @@
-import {
-  Inject,
-  Module,
-  type DynamicModule,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import type { ServiceMetrics } from '@roomledger/observability';
 import {
   KAFKA,
   METRICS,
+  lifecycleOf,
   PG_POOL,
   serviceModules,
   startService,
@@ -21,19 +16,6 @@ import type { UserConfig } from './config';
 import { UserGrpcController, UserGrpcErrorFilter } from './grpc/user.grpc-controller';
 import { JwksHttpController } from './http/jwks.http-controller';
 import { UserRuntime } from './user.runtime';
-
-/** Creates the first admin and starts the outbox relay once Nest is up; stops the relay before the clients close. */
-class UserLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(UserRuntime) private readonly runtime: UserRuntime) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.runtime.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.runtime.stop();
-  }
-}
 
 @Module({})
 export class UserAppModule {
@@ -49,7 +31,7 @@ export class UserAppModule {
       controllers: [UserGrpcController, JwksHttpController],
       providers: [
         UserGrpcErrorFilter,
-        UserLifecycle,
+        lifecycleOf(UserRuntime),
         {
           provide: UserRuntime,
           inject: [PG_POOL, KAFKA, METRICS],

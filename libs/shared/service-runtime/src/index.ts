@@ -7,3 +7,5 @@ export * from './nest-logger';
 export * from './repo-paths';
 export * from './service-modules';
 export * from './grpc-errors';
+export * from './grpc-caller';
+export * from './background-runtime';

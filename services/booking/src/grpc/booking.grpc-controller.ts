@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Metadata } from '@grpc/grpc-js';
 import { Controller, Inject, Injectable, UseFilters } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
-import { context, propagation } from '@opentelemetry/api';
 import {
   DomainError,
   PolicyViolation,
@@ -12,7 +10,15 @@ import {
   type TimeSpan,
 } from '@roomledger/booking-domain';
 import { isUuid, type EventMetadata } from '@roomledger/event-store';
-import { GrpcErrorFilter, LOGGER, type ErrorMapper } from '@roomledger/service-runtime';
+import {
+  GrpcErrorFilter,
+  LOGGER,
+  callerOf,
+  commandIdOf,
+  optionalText,
+  traceContext,
+  type ErrorMapper,
+} from '@roomledger/service-runtime';
 import type { Logger } from 'pino';
 import type {
   BookingStatus,
@@ -23,13 +29,6 @@ import type {
 } from '../booking.application';
 import { BookingRuntime } from '../booking.runtime';
 import { RoomContended } from '../schedule/room-schedule.handler';
-
-/** The metadata the gateway sets (see booking.proto). */
-export const ActorMetadata = {
-  userId: 'x-roomledger-user-id',
-  roles: 'x-roomledger-roles',
-  commandId: 'x-roomledger-command-id',
-} as const;
 
 /** A refused slot with the alternatives found for it (for `409 slot_taken`). */
 class SlotTakenWithAlternatives extends Error {
@@ -281,33 +280,12 @@ export class BookingGrpcController {
 
 /** Who is asking (from the gateway's metadata) and which decision this is. */
 export function requestContext(metadata: Metadata): RequestContext {
-  const userId = first(metadata, ActorMetadata.userId);
-  if (!userId) {
-    throw Object.assign(new Error(`missing ${ActorMetadata.userId} metadata`), { code: 'unauthenticated' });
-  }
-  const roles = (first(metadata, ActorMetadata.roles) ?? '')
-    .split(',')
-    .map((role) => role.trim())
-    .filter(Boolean);
-  const commandId = first(metadata, ActorMetadata.commandId) || randomUUID();
-  const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
-  const eventMetadata: EventMetadata = {
-    correlationId: commandId,
-    ...(carrier.traceparent ? { traceparent: carrier.traceparent } : {}),
-    ...(carrier.tracestate ? { tracestate: carrier.tracestate } : {}),
-  };
-  return { actor: { userId, roles }, commandId, metadata: eventMetadata };
+  const commandId = commandIdOf(metadata);
+  const eventMetadata: EventMetadata = { correlationId: commandId, ...traceContext() };
+  return { actor: callerOf(metadata), commandId, metadata: eventMetadata };
 }
 
-function first(metadata: Metadata, key: string): string | undefined {
-  const value = metadata.get(key)[0];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
+const text = optionalText;
 
 function required(request: Req, field: string): string {
   const value = text(request[field]);

@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Metadata } from '@grpc/grpc-js';
 import { Controller, Inject, Injectable, UseFilters } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
-import { context, propagation } from '@opentelemetry/api';
 import type { EventMetadata } from '@roomledger/event-store';
 import {
   Forbidden,
@@ -12,18 +10,19 @@ import {
   type RoomChanges,
   type RoomProfileInput,
 } from '@roomledger/room-domain';
-import { GrpcErrorFilter, LOGGER, type ErrorMapper } from '@roomledger/service-runtime';
+import {
+  GrpcErrorFilter,
+  LOGGER,
+  callerOf,
+  commandIdOf,
+  optionalText,
+  traceContext,
+  type ErrorMapper,
+} from '@roomledger/service-runtime';
 import type { Logger } from 'pino';
 import { RoomContended } from '../catalogue/room.handler';
 import type { RequestContext, RoomView } from '../room.application';
 import { RoomRuntime } from '../room.runtime';
-
-/** The metadata the gateway sets (see room.proto). */
-export const ActorMetadata = {
-  userId: 'x-roomledger-user-id',
-  roles: 'x-roomledger-roles',
-  commandId: 'x-roomledger-command-id',
-} as const;
 
 /** Domain refusals as the API's codes; a bad field travels in ErrorInfo metadata `field`. */
 export const mapRoomError: ErrorMapper = (error): ReturnType<ErrorMapper> => {
@@ -138,23 +137,9 @@ export class RoomGrpcController {
 
 /** Who is asking (from the gateway's metadata) and which decision this is. */
 export function requestContext(metadata: Metadata): RequestContext {
-  const userId = first(metadata, ActorMetadata.userId);
-  if (!userId) {
-    throw Object.assign(new Error(`missing ${ActorMetadata.userId} metadata`), { code: 'unauthenticated' });
-  }
-  const roles = (first(metadata, ActorMetadata.roles) ?? '')
-    .split(',')
-    .map((role) => role.trim())
-    .filter(Boolean);
-  const commandId = first(metadata, ActorMetadata.commandId) || randomUUID();
-  const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
-  const eventMetadata: EventMetadata = {
-    correlationId: commandId,
-    ...(carrier.traceparent ? { traceparent: carrier.traceparent } : {}),
-    ...(carrier.tracestate ? { tracestate: carrier.tracestate } : {}),
-  };
-  return { actor: { userId, roles }, commandId, metadata: eventMetadata };
+  const commandId = commandIdOf(metadata);
+  const eventMetadata: EventMetadata = { correlationId: commandId, ...traceContext() };
+  return { actor: callerOf(metadata), commandId, metadata: eventMetadata };
 }
 
 /** The `RoomSpec` message as decoded (camelCase, defaults filled in). */
@@ -310,14 +295,7 @@ function roomReply(room: RoomView) {
   };
 }
 
-function first(metadata: Metadata, key: string): string | undefined {
-  const value = metadata.get(key)[0];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
+const text = optionalText;
 
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];

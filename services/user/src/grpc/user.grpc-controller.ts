@@ -1,17 +1,18 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { Controller, Inject, Injectable, UseFilters } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
-import { GrpcErrorFilter, LOGGER, type ErrorMapper } from '@roomledger/service-runtime';
+import {
+  CallerMetadata,
+  GrpcErrorFilter,
+  LOGGER,
+  callerOf,
+  metadataText,
+  type ErrorMapper,
+} from '@roomledger/service-runtime';
 import type { Logger } from 'pino';
 import { Unauthenticated, UserError, ValidationFailed, type Actor, type ProfileChanges } from '../domain';
 import type { ProfileView, TokenPair } from '../user.application';
 import { UserRuntime } from '../user.runtime';
-
-/** The metadata the gateway sets (see user.proto). */
-export const ActorMetadata = {
-  userId: 'x-roomledger-user-id',
-  roles: 'x-roomledger-roles',
-} as const;
 
 /** Refusals as the API's codes, with what the caller needs (`field`, `reason`) in ErrorInfo metadata. */
 export const mapUserError: ErrorMapper = (error): ReturnType<ErrorMapper> =>
@@ -113,18 +114,11 @@ export class UserGrpcController {
 
 /** Who is asking, from the gateway's metadata. */
 export function actorOf(metadata: Metadata): Actor {
-  const userId = first(metadata, ActorMetadata.userId);
-  if (!userId) throw new Unauthenticated('missing_caller', `missing ${ActorMetadata.userId} metadata`);
-  const roles = (first(metadata, ActorMetadata.roles) ?? '')
-    .split(',')
-    .map((role) => role.trim())
-    .filter(Boolean);
-  return { userId, roles };
-}
-
-function first(metadata: Metadata, key: string): string | undefined {
-  const value = metadata.get(key)[0];
-  return typeof value === 'string' && value !== '' ? value : undefined;
+  if (!metadataText(metadata, CallerMetadata.userId)) {
+    throw new Unauthenticated('missing_caller', `missing ${CallerMetadata.userId} metadata`);
+  }
+  const { userId, roles } = callerOf(metadata);
+  return { userId, roles: [...roles] };
 }
 
 function required(request: Req, field: string): string {
