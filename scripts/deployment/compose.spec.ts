@@ -33,8 +33,8 @@ const composeOnlyVariables: Record<string, { services: ServiceName[]; reason: st
     services: ['room', 'booking'],
     reason:
       'In Docker the event-sourced services store their events in EventStoreDB (ARCHITECTURE.md, "Event store"). ' +
-      'infra/local has no EventStoreDB server, so there it stays unset and the PostgreSQL store is used. ' +
-      'No config schema reads it yet: the event-store adapter selection will.',
+      'infra/local has no EventStoreDB server, so there it stays unset and the PostgreSQL store is used ' +
+      '(both services choose the adapter by whether it is set).',
   },
 };
 
