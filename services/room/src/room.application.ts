@@ -140,7 +140,9 @@ export class RoomApplication {
    * bookings (confirmed, or held with `expires_at` after now) than seats within it widened by both
    * buffers (an entry blocks the buffers on each side of it). For a room of one seat that is "none at
    * all"; for a shared room it may answer busy where seats would still be free at every instant, never
-   * the other way round.
+   * the other way round. Overlap is spelled on the bounds (`end_at` after the window's start, `start_at`
+   * before its end, the entry not empty), the same as `period && [from, to)`, so the btree on
+   * `(room_id, end_at)` serves it (`read-model/busy-intervals.ts`).
    */
   async search(query: SearchQuery): Promise<{ items: RoomView[]; nextCursor?: string }> {
     const limit = Math.min(Math.max(query.limit || 50, 1), MAX_PAGE);
@@ -185,16 +187,16 @@ export class RoomApplication {
             not exists (
               select 1 from ${ROOM_BUSY_SCHEMA}.intervals block
                where block.room_id = r.room_id and block.kind = 'maintenance' and block.status = 'active'
-                 and block.period && tstzrange(
-                   $7::timestamptz - make_interval(mins => r.buffer_before_minutes),
-                   $8::timestamptz + make_interval(mins => r.buffer_after_minutes), '[)'))
+                 and block.end_at > $7::timestamptz - make_interval(mins => r.buffer_before_minutes)
+                 and block.start_at < $8::timestamptz + make_interval(mins => r.buffer_after_minutes)
+                 and block.start_at < block.end_at)
             and (
               select count(*) from ${ROOM_BUSY_SCHEMA}.intervals busy
                where busy.room_id = r.room_id and busy.kind = 'booking'
                  and (busy.status = 'confirmed' or (busy.status = 'held' and busy.expires_at > $9::timestamptz))
-                 and busy.period && tstzrange(
-                   $7::timestamptz - make_interval(mins => r.buffer_before_minutes + r.buffer_after_minutes),
-                   $8::timestamptz + make_interval(mins => r.buffer_before_minutes + r.buffer_after_minutes), '[)')
+                 and busy.end_at > $7::timestamptz - make_interval(mins => r.buffer_before_minutes + r.buffer_after_minutes)
+                 and busy.start_at < $8::timestamptz + make_interval(mins => r.buffer_before_minutes + r.buffer_after_minutes)
+                 and busy.start_at < busy.end_at
             ) < r.seats))
         order by r.name, r.room_id
         limit $12`,

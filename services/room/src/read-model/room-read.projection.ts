@@ -11,7 +11,8 @@ export const ROOM_READ_SCHEMA = 'room_read';
  * `room_read.rooms`: one row per room, the whole room after its latest event, for search. Fed by the
  * `room` category; each row keeps its `version` (stream revision + 1; one stream feeds one row), so a
  * replay or a second instance never moves a row backwards. Amenities and accessibility are `text[]`
- * with GIN indexes (`@>` is "all of"); buffers are columns, for the free-window query.
+ * with GIN indexes (`@>` is "all of"); building and floor are indexed lower-cased, as search compares
+ * them; buffers are columns, for the free-window query.
  */
 export const roomReadProjection: Projection = {
   name: 'room-read',
@@ -41,7 +42,9 @@ export const roomReadProjection: Projection = {
       );
       create index if not exists rooms_by_name on rooms (name, room_id);
       create index if not exists rooms_by_capacity on rooms (capacity);
-      create index if not exists rooms_by_place on rooms (building, floor);
+      -- search compares building and floor case-insensitively
+      create index if not exists rooms_by_place_ci on rooms (lower(building), lower(floor));
+      drop index if exists rooms_by_place;
       create index if not exists rooms_amenities on rooms using gin (amenities);
       create index if not exists rooms_accessibility on rooms using gin (accessibility);
     `);

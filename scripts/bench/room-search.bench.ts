@@ -1,0 +1,636 @@
+/**
+ * Room search benchmark: `npm run bench:room-search`. A command, never a test: it prints the latency of
+ * `SearchRooms` through gRPC over a seeded catalogue of 2,000 rooms with existing bookings ("rooms for 8
+ * with a projector free 14:00–15:00 tomorrow in building A", and a few variants), after checking that
+ * every answer equals a brute-force model of the seed, and what else was running. Goals are printed as
+ * PASS/MISS; a miss never fails the process.
+ *
+ * The room service runs as its own process (the compiled output, started as `npm start` starts it) on a
+ * fresh database, so the bench's clients and the service do not share an event loop. The catalogue is
+ * the one `services/room/src/search.int.spec.ts` checks (`seed-catalogue.fixtures.ts`): rooms through
+ * the service's own `RegisterRoom`/`UpdateRoom`/`RetireRoom`, bookings as `booking.events.v1` messages
+ * shaped as the booking service's relay publishes them, plus `BENCH_BOOKINGS_AHEAD` confirmed bookings
+ * per room on the following days as background.
+ *
+ * Environment: BENCH_DATABASE_URL (an account with CREATEDB; default the local roomledger server),
+ * BENCH_KAFKA_BROKERS (default 127.0.0.1:9092), BENCH_SEARCH_CALLS (timed calls per query, default
+ * 2,000), BENCH_BOOKINGS_AHEAD (default 3). It creates a fresh database and consumer group and drops
+ * both at the end.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import {
+  Metadata,
+  credentials,
+  loadPackageDefinition,
+  type ServiceClientConstructor,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { createKafka } from '@roomledger/messaging';
+import { Pool } from 'pg';
+import { pino } from 'pino';
+import {
+  BOOKING_EVENTS_TOPIC,
+  expectedRooms,
+  publishBookings,
+  registerCatalogue,
+  seedCatalogue,
+  startGroupAtTheEnd,
+  tomorrowIn,
+  waitUntilSearchable,
+  type RoomSearch,
+  type SeededCatalogue,
+} from '../../services/room/src/testing/seed-catalogue.fixtures';
+import {
+  admin,
+  BROKERS,
+  createBenchDatabase,
+  dropBenchDatabase,
+  fmt,
+  machine,
+  ms,
+  now,
+  percentile,
+  printReport,
+  progress,
+  type Row,
+} from './bench-support';
+
+const ROOT = join(__dirname, '../..');
+const SERVICE_MAIN = 'dist/services/room/src/main.js';
+const CALLS = Number(process.env.BENCH_SEARCH_CALLS ?? 2_000);
+const WARM_UP_CALLS = Math.max(50, Math.round(CALLS / 10));
+const CONCURRENCY = 8;
+const BOOKINGS_AHEAD = Number(process.env.BENCH_BOOKINGS_AHEAD ?? 3);
+const SEED_CONCURRENCY = 16;
+const GOAL_P95_MS = 20;
+const CALL_DEADLINE_MS = 10_000;
+const READY_TIMEOUT_MS = 90_000;
+const SEARCHABLE_TIMEOUT_MS = 300_000;
+
+const logger = pino({ level: 'error' });
+const member = { 'x-roomledger-user-id': 'bench-user', 'x-roomledger-roles': 'member' };
+
+/** Set by SIGINT/SIGTERM: the load loops end and no further phase starts. */
+let interruptedBy: NodeJS.Signals | undefined;
+
+/** Announces the next step on stderr, unless the run was interrupted meanwhile. */
+function step(line: string): void {
+  if (interruptedBy) throw new Error(`interrupted (${interruptedBy})`);
+  progress(line);
+}
+
+interface Query {
+  label: string;
+  search: RoomSearch;
+  /** Page size; undefined: the service's default (50). */
+  limit?: number;
+  /** Calls in flight (default {@link CONCURRENCY}). */
+  concurrency?: number;
+  goal?: boolean;
+}
+
+async function main(): Promise<void> {
+  const started = now();
+  const rows: Row[] = [];
+  const before = machine();
+  const cleanup = new Cleanup();
+  const interrupted = (signal: NodeJS.Signals) => {
+    interruptedBy = signal;
+    progress(`${signal}: stopping the service and dropping the database`);
+    void cleanup.run().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    step('building the services (tsc -p tsconfig.build.json, incremental)');
+    const build = buildServices();
+
+    const db = await createBenchDatabase();
+    cleanup.add(() => dropBenchDatabase(db.name));
+    const runId = db.name.slice('rl_bench_'.length);
+    const serverVersion = await admin<{ server_version: string }>('show server_version');
+    const pool = new Pool({ connectionString: db.url.toString(), max: 2 });
+    cleanup.add(() => pool.end());
+
+    // The busy intervals' group starts at the topic's end: the shared topic holds other runs' bookings.
+    const kafka = createKafka({ clientId: 'bench-room-search', brokers: BROKERS, logger });
+    const groupId = `bench.room-search.${runId}`;
+    await startGroupAtTheEnd(kafka, groupId, BOOKING_EVENTS_TOPIC);
+    cleanup.add(() => deleteConsumerGroup(groupId));
+
+    step(`starting the room service (${SERVICE_MAIN}) on a fresh database ${db.name}`);
+    const service = await startRoomService(db.url.toString(), groupId);
+    cleanup.add(() => service.stop());
+    const client = roomClient(service.grpcAddress);
+    cleanup.add(async () => client.close());
+
+    // (a) the seed
+    const seedNow = Date.now();
+    const catalogue = seedCatalogue({ runId, now: seedNow, bookingsAhead: BOOKINGS_AHEAD });
+    const bookedRooms = new Set(catalogue.entries.map((entry) => entry.roomId)).size;
+    step(
+      `(a) seeding ${fmt(catalogue.rooms.length)} rooms through gRPC (${SEED_CONCURRENCY} at a time) and ` +
+        `${fmt(catalogue.messages.length)} booking.events.v1 messages on ${fmt(bookedRooms)} rooms`,
+    );
+    const t0 = now();
+    const [seeded] = await Promise.all([
+      registerCatalogue((method, request, metadata) => client.call(method, request, metadata), catalogue, {
+        concurrency: SEED_CONCURRENCY,
+      }),
+      publishBookings(kafka, catalogue),
+    ]);
+    const sentSeconds = (now() - t0) / 1000;
+    step('(a) waiting until room_read holds every room and the busy intervals every booking message');
+    const caughtUp = await waitUntilSearchable(pool, catalogue, {
+      groupId,
+      timeoutMs: SEARCHABLE_TIMEOUT_MS,
+      progress: (line) => progress(`  ${line}`),
+    });
+    const searchableSeconds = (now() - t0) / 1000;
+    rows.push({
+      measure: `(a) seed: ${fmt(catalogue.rooms.length)} rooms via gRPC, ${SEED_CONCURRENCY} at a time`,
+      figure: `${(seeded.registerMs / 1000).toFixed(1)} s`,
+      detail: `${fmt(catalogue.rooms.length / (seeded.registerMs / 1000))} RegisterRoom/s; then ${catalogue.rooms.filter((room) => room.change).length} UpdateRoom ${(seeded.changeMs / 1000).toFixed(1)} s, ${catalogue.rooms.filter((room) => room.retired).length} RetireRoom ${(seeded.retireMs / 1000).toFixed(1)} s`,
+      goal: 'reported',
+      verdict: '',
+    });
+    rows.push({
+      measure: `(a) ... and ${fmt(catalogue.messages.length)} booking messages, until searchable`,
+      figure: `${searchableSeconds.toFixed(1)} s`,
+      detail: `${fmt(catalogue.entries.length)} bookings/blocks on ${fmt(bookedRooms)} rooms (${BOOKINGS_AHEAD} ahead per room); sent ${sentSeconds.toFixed(1)} s, then room_read +${(caughtUp.roomsMs / 1000).toFixed(1)} s, busy intervals +${(caughtUp.bookingsMs / 1000).toFixed(1)} s`,
+      goal: 'reported',
+      verdict: '',
+    });
+
+    const projectorForEightInA: RoomSearch = {
+      minCapacity: 8,
+      amenities: ['projector'],
+      building: 'A',
+      ...tomorrowIn('A', '14:00', '15:00', seedNow),
+    };
+    const queries: Query[] = [
+      {
+        label: 'for 8, projector, building A, free 14:00–15:00 tomorrow (Europe/Berlin), 1 in flight',
+        search: projectorForEightInA,
+        concurrency: 1,
+        goal: true,
+      },
+      {
+        label: `... the same, ${CONCURRENCY} in flight`,
+        search: projectorForEightInA,
+        goal: true,
+      },
+      {
+        label: `... the same, the whole answer in one page (limit 200), ${CONCURRENCY} in flight`,
+        search: projectorForEightInA,
+        limit: 200,
+      },
+      {
+        label: 'for 20, any building, free 13:00–14:00 UTC tomorrow',
+        search: { minCapacity: 20, ...tomorrowIn('E', '13:00', '14:00', seedNow) },
+      },
+      {
+        label: 'step-free + whiteboard, building A, free 14:30–16:00 tomorrow',
+        search: {
+          accessibility: ['step_free'],
+          amenities: ['whiteboard'],
+          building: 'A',
+          ...tomorrowIn('A', '14:30', '16:00', seedNow),
+        },
+      },
+      {
+        label: 'building D, floor 2, retired included, no time window',
+        search: { building: 'D', floor: '2', includeRetired: true },
+      },
+    ];
+
+    // (b) correctness first: a fast wrong answer is no answer
+    step('(b) every query, all pages, against the brute-force model of the seed');
+    const answers = await Promise.all(queries.map((query) => checkAnswer(client, catalogue, query)));
+    const wrong = answers.filter((answer) => !answer.equal);
+    rows.push({
+      measure: '(b) answers equal the brute-force model (all pages)',
+      figure: `${answers.length - wrong.length} of ${answers.length}`,
+      detail: answers.map((answer) => `${answer.found}`).join(' / ') + ' rooms',
+      goal: 'all',
+      verdict: wrong.length === 0 ? 'PASS' : 'MISS',
+    });
+
+    // (c) latency
+    let cpu: ReturnType<typeof cpuSince> | undefined;
+    for (const [index, query] of queries.entries()) {
+      const tag = `(c${index + 1})`;
+      step(`${tag} ${query.label}: ${WARM_UP_CALLS} warm-up calls, then ${fmt(CALLS)}`);
+      await searchLoad(client, service, query, WARM_UP_CALLS);
+      const cpuBefore = cpuSnapshot(service.pid);
+      const load = await searchLoad(client, service, query, CALLS);
+      if (query.goal && query.concurrency === undefined) cpu = cpuSince(cpuBefore, service.pid);
+      const answer = answers[index];
+      rows.push({
+        measure: `${tag} ${query.label}`,
+        figure: `p95 ${ms(load.p95)}`,
+        detail: `p50 ${ms(load.p50)} p99 ${ms(load.p99)}; ${fmt(load.rate)} calls/s; ${fmt(load.ok)} ok, ${fmt(load.failed)} failed; ${answer.firstPage} of ${answer.found} rooms a call`,
+        goal: query.goal ? `p95 < ${GOAL_P95_MS} ms` : 'reported',
+        verdict: query.goal ? (load.p95 < GOAL_P95_MS && load.failed === 0 ? 'PASS' : 'MISS') : '',
+      });
+    }
+
+    const after = machine();
+    const seconds = (now() - started) / 1000;
+    printReport({
+      title:
+        'roomledger room search benchmark (gRPC SearchRooms to one room service process; 2,000 seeded rooms; one run, one fresh database)',
+      rows,
+      machineSection: '(d) what else was running',
+      before,
+      after,
+      pgVersion: serverVersion[0].server_version,
+      context: [
+        `  room service: one process (pid ${service.pid}), ${SERVICE_MAIN} (build ${build}), LOG_LEVEL=warn,`,
+        `    OTEL_SDK_DISABLED=true; clients: this process, one gRPC channel, ${CONCURRENCY} calls in flight unless said`,
+        ...(cpu
+          ? [
+              `  CPU during (c2), ${cpu.wallSeconds.toFixed(1)} s x ${cpus().length} CPUs: machine busy ${cpuFigure(cpu.machine?.busy)} of ${cpuFigure(cpu.machine?.total)};`,
+              `    room service ${cpuFigure(cpu.service)}, this bench's clients ${cpuFigure(cpu.bench)}, the rest PostgreSQL, Kafka and others (below)`,
+            ]
+          : []),
+      ],
+      notes: [
+        `  whole run ${seconds.toFixed(1)} s. Latency is client-side, call to answer, over ${fmt(CALLS)} calls per query after`,
+        `  ${WARM_UP_CALLS} warm-up calls; one call is one page (the service's default of 50 rooms unless a limit is shown).`,
+        `  (c1) is what one search costs; with ${CONCURRENCY} in flight on ${cpus().length} CPUs that the clients, the service, PostgreSQL`,
+        '  and Kafka share, latency is mostly waiting for a CPU: read (c2) on with the CPU line in (d).',
+        '  "14:00–15:00 tomorrow in building A" is the wall clock of building A\'s zone (Europe/Berlin); each room\'s',
+        "  bookings sit around tomorrow 14:00 on its own zone's clock. Goals are printed, never enforced. The seed",
+        `  published to room.events.v1 (the service's relay) and booking.events.v1 (room ids s${runId}-*).`,
+      ],
+    });
+    if (wrong.length > 0) {
+      for (const answer of wrong) progress(`MISS (b): ${answer.label}: ${answer.difference}`);
+    }
+  } finally {
+    await cleanup.run();
+    process.removeListener('SIGINT', interrupted);
+    process.removeListener('SIGTERM', interrupted);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+interface Page {
+  items: { id: string }[];
+  nextCursor: string;
+}
+
+/** Walks every page of `query` and compares the rooms with the model's. */
+async function checkAnswer(client: RoomClient, catalogue: SeededCatalogue, query: Query) {
+  const found: string[] = [];
+  let cursor = '';
+  let firstPage: number | undefined;
+  do {
+    const page = await client.call<Page>(
+      'SearchRooms',
+      { ...query.search, limit: query.limit, cursor },
+      member,
+    );
+    firstPage ??= page.items.length;
+    found.push(...page.items.map((item) => item.id));
+    cursor = page.nextCursor;
+  } while (cursor);
+  const expected = new Set(expectedRooms(catalogue, query.search));
+  const extra = found.filter((id) => !expected.has(id));
+  const missing = [...expected].filter((id) => !found.includes(id));
+  const duplicates = found.length - new Set(found).size;
+  return {
+    label: query.label,
+    found: found.length,
+    firstPage: firstPage ?? 0,
+    equal: extra.length === 0 && missing.length === 0 && duplicates === 0,
+    difference: `${extra.length} extra (${extra.slice(0, 3).join(', ')}), ${missing.length} missing (${missing.slice(0, 3).join(', ')}), ${duplicates} on two pages`,
+  };
+}
+
+interface LoadResult {
+  ok: number;
+  failed: number;
+  rate: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/** `calls` first-page searches, `query.concurrency` in flight; latency per answered call. */
+async function searchLoad(
+  client: RoomClient,
+  service: RoomService,
+  query: Query,
+  calls: number,
+): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let failed = 0;
+  let issued = 0;
+  const t0 = now();
+  await Promise.all(
+    Array.from({ length: query.concurrency ?? CONCURRENCY }, async () => {
+      while (issued < calls && !service.exited() && !interruptedBy) {
+        issued += 1;
+        const begin = now();
+        try {
+          await client.call('SearchRooms', { ...query.search, limit: query.limit }, member);
+          latencies.push(now() - begin);
+        } catch (error) {
+          failed += 1;
+          if (failed === 1)
+            progress(`  a search failed: ${(error as ServiceError).message ?? String(error)}`);
+        }
+      }
+    }),
+  );
+  const elapsed = (now() - t0) / 1000;
+  if (service.exited()) throw new Error(`the room service exited during the run:\n${service.logs()}`);
+  latencies.sort((a, b) => a - b);
+  return {
+    ok: latencies.length,
+    failed,
+    rate: latencies.length / elapsed,
+    p50: percentile(latencies, 0.5),
+    p95: percentile(latencies, 0.95),
+    p99: percentile(latencies, 0.99),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+/** What to undo at the end, last registered first; runs once, whoever asks first (finally or a signal). */
+class Cleanup {
+  private readonly steps: (() => Promise<void>)[] = [];
+  private running: Promise<void> | undefined;
+
+  add(undo: () => Promise<void>): void {
+    this.steps.push(undo);
+  }
+
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const undo of [...this.steps].reverse()) {
+        await undo().catch((error: unknown) =>
+          progress(`cleanup: ${error instanceof Error ? error.message : String(error)}`),
+        );
+      }
+    })();
+    return this.running;
+  }
+}
+
+/** The compiled services, as `npm start` builds them (incremental, a few seconds when nothing changed). */
+function buildServices(): string {
+  const t0 = now();
+  const build = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  const took = `${((now() - t0) / 1000).toFixed(1)} s`;
+  if (build.status === 0) return `ok in ${took}`;
+  const output = `${build.stdout ?? ''}${build.stderr ?? ''}`.trim();
+  if (!existsSync(join(ROOT, SERVICE_MAIN))) throw new Error(`the build failed:\n${output}`);
+  // tsc emits despite type errors (someone may be mid-edit elsewhere): run what it emitted, and say so.
+  progress(
+    `the build reported errors; running dist/ as emitted:\n${output.split('\n').slice(0, 10).join('\n')}`,
+  );
+  return `tsc exit ${build.status} after ${took}: ran dist/ as emitted`;
+}
+
+interface RoomService {
+  grpcAddress: string;
+  pid: number;
+  exited(): boolean;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+/** The room service as its own process, on free ports, with the environment `npm start` gives it. */
+async function startRoomService(databaseUrl: string, groupId: string): Promise<RoomService> {
+  const { services } = JSON.parse(readFileSync(join(ROOT, 'infra/local/services.json'), 'utf8')) as {
+    services: { name: string; env: Record<string, string> }[];
+  };
+  const definition = services.find((service) => service.name === 'room');
+  if (!definition) throw new Error('infra/local/services.json has no room service');
+  const [httpPort, grpcPort] = [await freePort(), await freePort()];
+  const env: Record<string, string> = {
+    ...definition.env,
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: String(httpPort),
+    GRPC_HOST: '127.0.0.1',
+    GRPC_PORT: String(grpcPort),
+    DATABASE_URL: databaseUrl,
+    KAFKA_BROKERS: BROKERS.join(','),
+    BOOKING_EVENTS_GROUP_ID: groupId,
+    LOG_LEVEL: 'warn',
+    OTEL_SDK_DISABLED: 'true',
+  };
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--enable-source-maps',
+      '--disable-warning=TimeoutNegativeWarning',
+      // e.g. BENCH_SERVICE_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the service
+      ...(process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+      '-r',
+      join(ROOT, 'scripts/register-paths.cjs'),
+      join(ROOT, SERVICE_MAIN),
+    ],
+    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const lines: string[] = [];
+  const keep = (chunk: Buffer) => {
+    lines.push(...chunk.toString().split('\n').filter(Boolean));
+    lines.splice(0, Math.max(0, lines.length - 40));
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  const graceMs = Number(env.SHUTDOWN_GRACE_MS ?? 10_000);
+  const service: RoomService = {
+    grpcAddress: `127.0.0.1:${grpcPort}`,
+    pid: child.pid ?? -1,
+    exited,
+    logs: () => lines.map((line) => `  room: ${line}`).join('\n'),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited()) return resolve();
+        const kill = setTimeout(() => child.kill('SIGKILL'), graceMs + 5_000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+  const deadline = now() + READY_TIMEOUT_MS;
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  for (;;) {
+    if (exited()) {
+      throw new Error(
+        `the room service exited during start-up (${child.exitCode ?? child.signalCode}):\n${service.logs()}`,
+      );
+    }
+    const ready = await fetch(`${httpUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) })
+      .then((response) => response.ok)
+      .catch(() => false);
+    if (ready) return service;
+    if (now() > deadline) {
+      await service.stop();
+      throw new Error(
+        `the room service was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${service.logs()}`,
+      );
+    }
+    await sleep(500);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+interface RoomClient {
+  call<R = Record<string, unknown>>(
+    method: string,
+    request: object,
+    metadata: Record<string, string>,
+  ): Promise<R>;
+  close(): void;
+}
+
+/** A unary client of `roomledger.room.v1.RoomService` with the loader options the services use. */
+function roomClient(address: string): RoomClient {
+  const definition = loadSync(join(ROOT, 'libs/contracts/proto/roomledger/room/v1/room.proto'), {
+    keepCase: false,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
+  const loaded = loadPackageDefinition(definition) as unknown as {
+    roomledger: { room: { v1: { RoomService: ServiceClientConstructor } } };
+  };
+  const client = new loaded.roomledger.room.v1.RoomService(address, credentials.createInsecure());
+  type Unary = (
+    request: object,
+    metadata: Metadata,
+    options: { deadline: number },
+    callback: (error: ServiceError | null, response: unknown) => void,
+  ) => void;
+  return {
+    call<R>(method: string, request: object, metadata: Record<string, string>): Promise<R> {
+      const meta = new Metadata();
+      for (const [key, value] of Object.entries(metadata)) meta.set(key, value);
+      const fn = (client as unknown as Record<string, Unary>)[method];
+      return new Promise<R>((resolve, reject) =>
+        fn.call(client, request, meta, { deadline: Date.now() + CALL_DEADLINE_MS }, (error, response) =>
+          error ? reject(error) : resolve(response as R),
+        ),
+      );
+    },
+    close: () => client.close(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+interface CpuSnapshot {
+  at: number;
+  service: number | undefined;
+  bench: NodeJS.CpuUsage;
+  machine: { busy: number; total: number } | undefined;
+}
+
+const clockTicks = (() => {
+  const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim());
+  return Number.isFinite(ticks) && ticks > 0 ? ticks : 100;
+})();
+
+/** User + system CPU seconds of a process from /proc (undefined where there is no /proc). */
+function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime, stime
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds the whole machine spent busy (not idle, not waiting for I/O) and in all, from /proc/stat. */
+function machineCpuSeconds(): { busy: number; total: number } | undefined {
+  try {
+    const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = ticks.map(Number);
+    const busy = user + nice + system + irq + softirq + steal;
+    return { busy: busy / clockTicks, total: (busy + idle + iowait) / clockTicks };
+  } catch {
+    return undefined;
+  }
+}
+
+function cpuSnapshot(pid: number): CpuSnapshot {
+  return {
+    at: now(),
+    service: processCpuSeconds(pid),
+    bench: process.cpuUsage(),
+    machine: machineCpuSeconds(),
+  };
+}
+
+function cpuSince(start: CpuSnapshot, pid: number) {
+  const service = processCpuSeconds(pid);
+  const bench = process.cpuUsage(start.bench);
+  const machineNow = machineCpuSeconds();
+  return {
+    wallSeconds: (now() - start.at) / 1000,
+    service: service === undefined || start.service === undefined ? undefined : service - start.service,
+    bench: (bench.user + bench.system) / 1e6,
+    machine:
+      machineNow && start.machine
+        ? { busy: machineNow.busy - start.machine.busy, total: machineNow.total - start.machine.total }
+        : undefined,
+  };
+}
+
+const cpuFigure = (seconds: number | undefined): string =>
+  seconds === undefined ? 'n/a' : `${seconds.toFixed(1)} s`;
+
+async function deleteConsumerGroup(groupId: string): Promise<void> {
+  const kafkaAdmin = createKafka({ clientId: 'bench-room-search', brokers: BROKERS, logger }).admin();
+  await kafkaAdmin.connect();
+  try {
+    // Best effort: the service may still be leaving the group.
+    await kafkaAdmin.deleteGroups([groupId]).catch(() => undefined);
+  } finally {
+    await kafkaAdmin.disconnect();
+  }
+}
+
+const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});
