@@ -6,7 +6,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createKafka } from '@roomledger/messaging';
 import { Client } from 'pg';
+import { pino } from 'pino';
 
 export const ADMIN_URL =
   process.env.BENCH_DATABASE_URL ?? 'postgres://roomledger:roomledger@127.0.0.1:5432/roomledger';
@@ -223,3 +225,38 @@ export function percentile(sorted: number[], p: number): number {
 
 export const fmt = (value: number): string => Math.round(value).toLocaleString('en-US');
 export const ms = (value: number): string => `${value.toFixed(2)} ms`;
+
+/**
+ * This run's own copies of public feeds (each with its `.dlq`), so a bench neither reads nor leaves
+ * messages on the shared topics. Returns the names by public name and a function that deletes them.
+ */
+export async function createBenchTopics(
+  runId: string,
+  publicNames: readonly string[],
+): Promise<{ topic: (publicName: string) => string; delete: () => Promise<void> }> {
+  const names = new Map(publicNames.map((name) => [name, `bench.${runId}.${name}`]));
+  const all = [...names.values()].flatMap((name) => [name, `${name}.dlq`]);
+  const kafka = createKafka({ clientId: 'bench', brokers: BROKERS, logger: pino({ level: 'error' }) });
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  try {
+    await kafkaAdmin.createTopics({
+      waitForLeaders: true,
+      topics: all.map((topic) => ({ topic, numPartitions: 6, replicationFactor: 1 })),
+    });
+  } finally {
+    await kafkaAdmin.disconnect();
+  }
+  return {
+    topic: (publicName) => names.get(publicName) ?? publicName,
+    delete: async () => {
+      const cleanup = kafka.admin();
+      await cleanup.connect();
+      try {
+        await cleanup.deleteTopics({ topics: all, timeout: 10_000 }).catch(() => undefined);
+      } finally {
+        await cleanup.disconnect();
+      }
+    },
+  };
+}

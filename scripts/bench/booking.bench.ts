@@ -33,6 +33,7 @@ import {
   admin,
   BROKERS,
   createBenchDatabase,
+  createBenchTopics,
   dropBenchDatabase,
   fmt,
   machine,
@@ -56,7 +57,8 @@ const WARM_UP_SECONDS = 2;
 const CALL_DEADLINE_MS = 10_000;
 const READY_TIMEOUT_MS = 90_000;
 const ROOMS_TIMEOUT_MS = 120_000;
-const ROOM_EVENTS_TOPIC = 'room.events.v1';
+let roomEventsTopic = 'room.events.v1';
+let bookingEventsTopic = 'booking.events.v1';
 
 const logger = pino({ level: 'error' });
 const HOUR_MS = 3_600_000;
@@ -108,7 +110,11 @@ async function main(): Promise<void> {
       verdict: '',
     });
 
-    // The service, its rooms, a client
+    // The service, its rooms, a client; this run's own feed topics
+    const feeds = await createBenchTopics(runId, ['room.events.v1', 'booking.events.v1']);
+    cleanup.add(() => feeds.delete());
+    roomEventsTopic = feeds.topic('room.events.v1');
+    bookingEventsTopic = feeds.topic('booking.events.v1');
     const groupId = `bench.booking.${runId}`;
     cleanup.add(() => deleteConsumerGroup(groupId));
     step(`starting the booking service (${SERVICE_MAIN}) on a fresh database ${db.name}`);
@@ -119,7 +125,7 @@ async function main(): Promise<void> {
 
     const rooms = Array.from({ length: ROOMS }, (_, index) => `bench-${runId}-${index}`);
     const hotRoom = `bench-${runId}-hot`;
-    step(`registering ${ROOMS + 1} rooms through ${ROOM_EVENTS_TOPIC}`);
+    step(`registering ${ROOMS + 1} rooms through ${roomEventsTopic}`);
     await registerRooms([...rooms, hotRoom]);
     await waitForRooms(client, [...rooms, hotRoom], service);
 
@@ -203,8 +209,8 @@ async function main(): Promise<void> {
       notes: [
         `  whole run ${seconds.toFixed(1)} s. Baseline (a) is pgbench (reference), not a node loop. Goals are`,
         '  printed, never enforced. A decision counts when BookDirectly answered OK; refusals and errors are',
-        `  counted beside it. (b) followed a ${WARM_UP_SECONDS} s warm-up. The service's relay published the bench's bookings to`,
-        `  booking.events.v1 (room ids bench-${runId}-*). Clients, service, PostgreSQL and Kafka share these CPUs.`,
+        `  counted beside it. (b) followed a ${WARM_UP_SECONDS} s warm-up. The service's relay published the bookings to`,
+        `  this run's own ${bookingEventsTopic} (deleted at the end). Clients, service, PostgreSQL and Kafka share these CPUs.`,
       ],
     });
   } finally {
@@ -313,6 +319,8 @@ async function startBookingService(databaseUrl: string, groupId: string): Promis
     DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: BROKERS.join(','),
     ROOM_EVENTS_GROUP_ID: groupId,
+    ROOM_EVENTS_TOPIC: roomEventsTopic,
+    BOOKING_EVENTS_TOPIC: bookingEventsTopic,
     LOG_LEVEL: 'warn',
     OTEL_SDK_DISABLED: 'true',
   };
@@ -449,7 +457,7 @@ async function registerRooms(roomIds: string[]): Promise<void> {
   const producer = createKafka({ clientId: 'bench-booking', brokers: BROKERS, logger }).producer();
   await producer.connect();
   try {
-    await producer.send({ topic: ROOM_EVENTS_TOPIC, messages: roomIds.map(roomEvent) });
+    await producer.send({ topic: roomEventsTopic, messages: roomIds.map(roomEvent) });
   } finally {
     await producer.disconnect();
   }

@@ -34,12 +34,10 @@ import { createKafka } from '@roomledger/messaging';
 import { Pool } from 'pg';
 import { pino } from 'pino';
 import {
-  BOOKING_EVENTS_TOPIC,
   expectedRooms,
   publishBookings,
   registerCatalogue,
   seedCatalogue,
-  startGroupAtTheEnd,
   tomorrowIn,
   waitUntilSearchable,
   type RoomSearch,
@@ -49,6 +47,7 @@ import {
   admin,
   BROKERS,
   createBenchDatabase,
+  createBenchTopics,
   dropBenchDatabase,
   fmt,
   machine,
@@ -60,6 +59,8 @@ import {
   type Row,
 } from './bench-support';
 
+let roomEventsTopic = 'room.events.v1';
+let bookingEventsTopic = 'booking.events.v1';
 const ROOT = join(__dirname, '../..');
 const SERVICE_MAIN = 'dist/services/room/src/main.js';
 const CALLS = Number(process.env.BENCH_SEARCH_CALLS ?? 2_000);
@@ -117,10 +118,13 @@ async function main(): Promise<void> {
     const pool = new Pool({ connectionString: db.url.toString(), max: 2 });
     cleanup.add(() => pool.end());
 
-    // The busy intervals' group starts at the topic's end: the shared topic holds other runs' bookings.
+    // This run's own feed topics: nothing to skip on the way in, nothing left behind.
     const kafka = createKafka({ clientId: 'bench-room-search', brokers: BROKERS, logger });
+    const feeds = await createBenchTopics(runId, ['room.events.v1', 'booking.events.v1']);
+    cleanup.add(() => feeds.delete());
+    roomEventsTopic = feeds.topic('room.events.v1');
+    bookingEventsTopic = feeds.topic('booking.events.v1');
     const groupId = `bench.room-search.${runId}`;
-    await startGroupAtTheEnd(kafka, groupId, BOOKING_EVENTS_TOPIC);
     cleanup.add(() => deleteConsumerGroup(groupId));
 
     step(`starting the room service (${SERVICE_MAIN}) on a fresh database ${db.name}`);
@@ -142,7 +146,7 @@ async function main(): Promise<void> {
       registerCatalogue((method, request, metadata) => client.call(method, request, metadata), catalogue, {
         concurrency: SEED_CONCURRENCY,
       }),
-      publishBookings(kafka, catalogue),
+      publishBookings(kafka, catalogue, bookingEventsTopic),
     ]);
     const sentSeconds = (now() - t0) / 1000;
     step('(a) waiting until room_read holds every room and the busy intervals every booking message');
@@ -267,7 +271,7 @@ async function main(): Promise<void> {
         '  and Kafka share, latency is mostly waiting for a CPU: read (c2) on with the CPU line in (d).',
         '  "14:00–15:00 tomorrow in building A" is the wall clock of building A\'s zone (Europe/Berlin); each room\'s',
         "  bookings sit around tomorrow 14:00 on its own zone's clock. Goals are printed, never enforced. The seed",
-        `  published to room.events.v1 (the service's relay) and booking.events.v1 (room ids s${runId}-*).`,
+        `  published to this run's own ${roomEventsTopic} and ${bookingEventsTopic}, deleted at the end.`,
       ],
     });
     if (wrong.length > 0) {
@@ -431,6 +435,8 @@ async function startRoomService(databaseUrl: string, groupId: string): Promise<R
     DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: BROKERS.join(','),
     BOOKING_EVENTS_GROUP_ID: groupId,
+    ROOM_EVENTS_TOPIC: roomEventsTopic,
+    BOOKING_EVENTS_TOPIC: bookingEventsTopic,
     LOG_LEVEL: 'warn',
     OTEL_SDK_DISABLED: 'true',
   };

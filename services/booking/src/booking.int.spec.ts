@@ -4,6 +4,7 @@ import { validateEventPayload } from '@roomledger/contracts';
 import { createKafka } from '@roomledger/messaging';
 import { decodeErrorInfo } from '@roomledger/service-runtime';
 import {
+  createFeedTopics,
   createTestDatabase,
   eventually,
   grpcClient,
@@ -11,6 +12,7 @@ import {
   testStack,
   uniqueGroupId,
   waitForGroupJoin,
+  type FeedTopics,
   type GrpcTestClient,
   type TestDatabase,
 } from '@roomledger/testing';
@@ -28,6 +30,7 @@ describe('The booking service', () => {
   let database: TestDatabase;
   let kafka: Kafka;
   let producer: Producer;
+  let feeds: FeedTopics;
   let instances: Awaited<ReturnType<typeof startInstance>>[];
   let clients: GrpcTestClient[];
   const alice = { 'x-roomledger-user-id': 'alice', 'x-roomledger-roles': 'member' };
@@ -48,6 +51,7 @@ describe('The booking service', () => {
         DATABASE_URL: database.url,
         ROOM_EVENTS_GROUP_ID: roomEventsGroup,
         HOLD_EXPIRY_INTERVAL_MS: '200',
+        ...feeds.env,
       },
     });
 
@@ -57,6 +61,10 @@ describe('The booking service', () => {
       clientId: 'booking-it',
       brokers: testStack.kafkaBrokers,
       logger: pino({ level: 'error' }),
+    });
+    feeds = await createFeedTopics(kafka, {
+      'room.events.v1': 'ROOM_EVENTS_TOPIC',
+      'booking.events.v1': 'BOOKING_EVENTS_TOPIC',
     });
     producer = kafka.producer();
     await producer.connect();
@@ -70,7 +78,7 @@ describe('The booking service', () => {
     );
     // The rooms come from the room service's feed, as in production.
     await producer.send({
-      topic: 'room.events.v1',
+      topic: feeds.topic('room.events.v1'),
       messages: rooms.map((roomId, index) => roomEvent(roomId, index === 9 ? 3 : 1)),
     });
     await eventually(async () => {
@@ -84,6 +92,7 @@ describe('The booking service', () => {
     clients?.forEach((client) => client.close());
     await Promise.all((instances ?? []).map((instance) => instance.close()));
     await producer?.disconnect();
+    await feeds?.delete();
     await database?.drop();
   });
 
@@ -292,7 +301,7 @@ describe('The booking service', () => {
     const consumer: Consumer = kafka.consumer({ groupId: uniqueGroupId('booking-feed') });
     const seen: { type: string; key: string; value: Record<string, unknown> }[] = [];
     await consumer.connect();
-    await consumer.subscribe({ topic: 'booking.events.v1', fromBeginning: true });
+    await consumer.subscribe({ topic: feeds.topic('booking.events.v1'), fromBeginning: true });
     const joined = waitForGroupJoin(consumer);
     await consumer.run({
       eachMessage: async ({ message }) => {

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { BookingApplication } from './booking.application';
 import type { BookingConfig } from './config';
-import { BOOKING_EVENTS_TOPIC, toBookingFeedMessage } from './feed/booking-feed';
+import { toBookingFeedMessage } from './feed/booking-feed';
 import { bookingReadProjection } from './read-model/booking-read.projection';
 import { RoomScheduleHandler } from './schedule/room-schedule.handler';
 import { HoldExpirer } from './workers/hold-expirer';
@@ -99,7 +99,7 @@ export class BookingRuntime {
       store: this.store,
       categories: ['roomSchedule'],
       kafka: this.kafka,
-      topic: BOOKING_EVENTS_TOPIC,
+      topic: this.config.BOOKING_EVENTS_TOPIC,
       map: toBookingFeedMessage,
       pool: this.pool,
       logger: this.logger,
@@ -122,6 +122,7 @@ export class BookingRuntime {
       application: this.application,
       logger: this.logger.child({ component: 'room-events' }),
       groupId: this.config.ROOM_EVENTS_GROUP_ID,
+      topic: this.config.ROOM_EVENTS_TOPIC,
     }).then(
       (consumer) => {
         this.consumer = consumer;

@@ -5,6 +5,9 @@ export const configSchema = z.object({
   ...serviceEnv({ httpPort: 3102, grpcPort: 50102 }),
   DATABASE_URL: dataEnv.DATABASE_URL(),
   KAFKA_BROKERS: dataEnv.KAFKA_BROKERS(),
+  /** Where the room feed is (published by room, consumed by booking) and the booking feed (the reverse). */
+  ROOM_EVENTS_TOPIC: dataEnv.topic('room.events.v1'),
+  BOOKING_EVENTS_TOPIC: dataEnv.topic('booking.events.v1'),
   /** Schema of the PostgreSQL event store (room schedules). */
   EVENT_STORE_SCHEMA: z
     .string()

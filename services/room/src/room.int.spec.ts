@@ -4,6 +4,7 @@ import { validateEventPayload, type RoomEventType } from '@roomledger/contracts'
 import { createKafka } from '@roomledger/messaging';
 import { decodeErrorInfo } from '@roomledger/service-runtime';
 import {
+  createFeedTopics,
   createTestDatabase,
   eventually,
   grpcClient,
@@ -11,10 +12,11 @@ import {
   testStack,
   uniqueGroupId,
   waitForGroupJoin,
+  type FeedTopics,
   type GrpcTestClient,
   type TestDatabase,
 } from '@roomledger/testing';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import { pino } from 'pino';
 // The booking service runs beside the room service here, in process, as a real consumer of its feed
 // (services are not libraries, hence no alias): the one place a service's test starts another service.
@@ -47,6 +49,7 @@ describe('The room service', () => {
   let rooms: GrpcTestClient;
   let bookings: GrpcTestClient;
   let feed: Consumer;
+  let feeds: FeedTopics;
   const published: Published[] = [];
   const admin = { 'x-roomledger-user-id': 'ada', 'x-roomledger-roles': 'member,admin' };
   const alice = { 'x-roomledger-user-id': 'alice', 'x-roomledger-roles': 'member' };
@@ -98,9 +101,13 @@ describe('The room service', () => {
       brokers: testStack.kafkaBrokers,
       logger: pino({ level: 'error' }),
     });
+    feeds = await createFeedTopics(kafka, {
+      'room.events.v1': 'ROOM_EVENTS_TOPIC',
+      'booking.events.v1': 'BOOKING_EVENTS_TOPIC',
+    });
     feed = kafka.consumer({ groupId: uniqueGroupId('room-feed') });
     await feed.connect();
-    await feed.subscribe({ topic: 'room.events.v1', fromBeginning: true });
+    await feed.subscribe({ topic: feeds.topic('room.events.v1'), fromBeginning: true });
     const joined = waitForGroupJoin(feed);
     await feed.run({
       eachMessage: async ({ message }) => {
@@ -117,15 +124,14 @@ describe('The room service', () => {
       },
     });
     await joined;
-    // A new consumer group reads all that Kafka retains of booking.events.v1, which is what a new
-    // deployment needs; this run needs only its own bookings, so its group starts at the topic's end.
+    // Both services on this test's own copies of the feeds: each reads them from the beginning, as a
+    // new deployment does, and finds only this test's messages.
     const busyGroup = uniqueGroupId('room-busy');
-    await startAtTheEnd(kafka, busyGroup, 'booking.events.v1');
     room = await startTestService({
       schema: configSchema,
       start: startRoom,
       service: 'room',
-      env: { DATABASE_URL: database.url, BOOKING_EVENTS_GROUP_ID: busyGroup },
+      env: { DATABASE_URL: database.url, BOOKING_EVENTS_GROUP_ID: busyGroup, ...feeds.env },
     });
     booking = await startTestService({
       schema: bookingConfigSchema,
@@ -137,6 +143,7 @@ describe('The room service', () => {
         // Holds are never expired by the booking service during this test: the search alone must stop
         // counting a hold once its time is up.
         HOLD_EXPIRY_INTERVAL_MS: '3600000',
+        ...feeds.env,
       },
     });
     rooms = grpcClient(room.grpcAddress, 'roomledger/room/v1/room.proto', 'roomledger.room.v1.RoomService');
@@ -153,6 +160,7 @@ describe('The room service', () => {
     await booking?.close();
     await room?.close();
     await feed?.disconnect();
+    await feeds?.delete();
     await database?.drop();
   });
 
@@ -473,19 +481,3 @@ describe('The room service', () => {
     expect(validateEventPayload('room.events.v1', 'retired', message.value)).toEqual({ valid: true });
   });
 });
-
-/** Commits the topic's current end offsets for a group that has not started yet. */
-async function startAtTheEnd(kafka: Kafka, groupId: string, topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({
-      groupId,
-      topic,
-      partitions: offsets.map(({ partition, high }) => ({ partition, offset: high })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { ROOM_CATEGORY, RoomHandler } from './catalogue/room.handler';
 import type { RoomConfig } from './config';
-import { ROOM_EVENTS_TOPIC, toRoomFeedMessage } from './feed/room-feed';
+import { toRoomFeedMessage } from './feed/room-feed';
 import { ensureBusyIntervals } from './read-model/busy-intervals';
 import { roomReadProjection } from './read-model/room-read.projection';
 import { RoomApplication } from './room.application';
@@ -73,7 +73,7 @@ export class RoomRuntime {
       store: this.store,
       categories: [ROOM_CATEGORY],
       kafka: this.kafka,
-      topic: ROOM_EVENTS_TOPIC,
+      topic: this.config.ROOM_EVENTS_TOPIC,
       map: toRoomFeedMessage,
       pool: this.pool,
       logger: this.logger,
@@ -86,6 +86,7 @@ export class RoomRuntime {
       pool: this.pool,
       logger: this.logger.child({ component: 'booking-events' }),
       groupId: this.config.BOOKING_EVENTS_GROUP_ID,
+      topic: this.config.BOOKING_EVENTS_TOPIC,
       metrics: { processed: () => this.metrics.bookingEvents.inc() },
     }).then(
       (consumer) => {

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { validateEventPayload } from '@roomledger/contracts';
 import { createKafka } from '@roomledger/messaging';
 import {
+  createFeedTopics,
   createTestDatabase,
   grpcClient,
   startTestService,
   testStack,
   uniqueGroupId,
+  type FeedTopics,
   type GrpcTestClient,
   type TestDatabase,
 } from '@roomledger/testing';
@@ -14,12 +16,10 @@ import { pino } from 'pino';
 import { startRoom } from './app.module';
 import { configSchema } from './config';
 import {
-  BOOKING_EVENTS_TOPIC,
   expectedRooms,
   publishBookings,
   registerCatalogue,
   seedCatalogue,
-  startGroupAtTheEnd,
   tomorrowIn,
   waitUntilSearchable,
   type RoomSearch,
@@ -44,6 +44,7 @@ type Page = { items: { id: string }[]; nextCursor: string };
  */
 describe('Room search over a seeded catalogue of 2,000 rooms', () => {
   let database: TestDatabase;
+  let feeds: FeedTopics;
   let room: Started;
   let rooms: GrpcTestClient;
   let catalogue: SeededCatalogue;
@@ -70,14 +71,17 @@ describe('Room search over a seeded catalogue of 2,000 rooms', () => {
       brokers: testStack.kafkaBrokers,
       logger: pino({ level: 'error' }),
     });
-    // booking.events.v1 holds every earlier run's messages: this run's group reads only what follows.
+    // The service on this test's own copies of the feeds (its relay publishes ~2,000 room events).
+    feeds = await createFeedTopics(kafka, {
+      'room.events.v1': 'ROOM_EVENTS_TOPIC',
+      'booking.events.v1': 'BOOKING_EVENTS_TOPIC',
+    });
     const busyGroup = uniqueGroupId('room-search-busy');
-    await startGroupAtTheEnd(kafka, busyGroup, BOOKING_EVENTS_TOPIC);
     room = await startTestService({
       schema: configSchema,
       start: startRoom,
       service: 'room',
-      env: { DATABASE_URL: database.url, BOOKING_EVENTS_GROUP_ID: busyGroup },
+      env: { DATABASE_URL: database.url, BOOKING_EVENTS_GROUP_ID: busyGroup, ...feeds.env },
     });
     rooms = grpcClient(room.grpcAddress, 'roomledger/room/v1/room.proto', 'roomledger.room.v1.RoomService');
 
@@ -95,7 +99,7 @@ describe('Room search over a seeded catalogue of 2,000 rooms', () => {
     if (broken.length > 0) throw new Error(`seeded messages break the contract:\n${broken.join('\n')}`);
     await Promise.all([
       registerCatalogue((method, request, metadata) => rooms.call(method, request, metadata), catalogue),
-      publishBookings(kafka, catalogue),
+      publishBookings(kafka, catalogue, feeds.topic('booking.events.v1')),
     ]);
     await waitUntilSearchable(database.pool, catalogue, { groupId: busyGroup, timeoutMs: 60_000 });
   }, 150_000);
@@ -103,6 +107,7 @@ describe('Room search over a seeded catalogue of 2,000 rooms', () => {
   afterAll(async () => {
     rooms?.close();
     await room?.close();
+    await feeds?.delete();
     await database?.drop();
   });
 

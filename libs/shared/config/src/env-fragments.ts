@@ -54,4 +54,10 @@ export const dataEnv = {
     env.url('postgres://roomledger:roomledger@127.0.0.1:5432/roomledger', ['postgres', 'postgresql']),
   REDIS_URL: () => env.url('redis://127.0.0.1:6379', ['redis', 'rediss']),
   KAFKA_BROKERS: () => env.brokers(),
+  /** A Kafka topic name (default: the public contract's); tests and benchmarks point services at their own. */
+  topic: (fallback: string) =>
+    z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]{1,249}$/, 'a Kafka topic name')
+      .default(fallback),
 };

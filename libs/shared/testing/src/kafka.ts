@@ -50,3 +50,38 @@ export function waitForGroupJoin(consumer: Consumer, timeoutMs = 30_000): Promis
     });
   });
 }
+
+/** A test's own copies of public topics (each with its `.dlq`), and the service settings that point at them. */
+export interface FeedTopics {
+  /** Public name → this test's topic, e.g. `room.events.v1` → `test.room.events.v1.<suffix>`. */
+  readonly topic: (publicName: string) => string;
+  /** `ROOM_EVENTS_TOPIC`-style settings for the services under test. */
+  readonly env: Record<string, string>;
+  delete(): Promise<void>;
+}
+
+/**
+ * Creates fresh copies of the public feeds a test's services use, so that a service reading a feed from
+ * the beginning reads only this test's messages (the shared topics keep days of everything else).
+ * `envNames` maps each public topic to the setting the services read it from.
+ */
+export async function createFeedTopics(
+  kafka: Kafka,
+  envNames: Record<string, string>,
+  partitions = 3,
+): Promise<FeedTopics> {
+  const names = new Map(Object.keys(envNames).map((name) => [name, uniqueTopicName(name)]));
+  const created = [...names.values()].flatMap((name) => [name, `${name}.dlq`]);
+  await createTopics(kafka, created, partitions);
+  return {
+    topic: (publicName) => {
+      const name = names.get(publicName);
+      if (!name) throw new Error(`no test copy of ${publicName}`);
+      return name;
+    },
+    env: Object.fromEntries(
+      Object.entries(envNames).map(([publicName, setting]) => [setting, names.get(publicName)!]),
+    ),
+    delete: () => deleteTopics(kafka, created),
+  };
+}

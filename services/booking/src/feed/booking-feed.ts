@@ -2,9 +2,6 @@ import type { RoomScheduleEvent } from '@roomledger/booking-domain';
 import type { RecordedEvent } from '@roomledger/event-store';
 import type { IntegrationMessage } from '@roomledger/messaging';
 
-/** The public topic of booking events. */
-export const BOOKING_EVENTS_TOPIC = 'booking.events.v1';
-
 const type = (name: string): string => `roomledger.booking.${name}.v1`;
 
 /**

@@ -5,8 +5,6 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { BookingApplication } from '../booking.application';
 
-export const ROOM_EVENTS_TOPIC = 'room.events.v1';
-
 /** The part of a `room.events.v1` payload the schedule needs (the whole room travels with every event). */
 interface RoomEventPayload {
   readonly roomId: string;
@@ -61,12 +59,14 @@ export function runRoomEventsConsumer(options: {
   application: BookingApplication;
   logger: Logger;
   groupId: string;
+  /** `room.events.v1` unless configured otherwise. */
+  topic: string;
 }): Promise<InboxConsumer> {
   return runInboxConsumer({
     kafka: options.kafka,
     pool: options.pool,
     groupId: options.groupId,
-    topics: [ROOM_EVENTS_TOPIC],
+    topics: [options.topic],
     schema: 'booking_inbox',
     logger: options.logger,
     maxAttempts: 5,

@@ -3,9 +3,6 @@ import type { RecordedEvent } from '@roomledger/event-store';
 import type { IntegrationMessage } from '@roomledger/messaging';
 import type { RoomEvent, RoomProfile } from '@roomledger/room-domain';
 
-/** The public topic of room events. */
-export const ROOM_EVENTS_TOPIC = 'room.events.v1';
-
 const PUBLIC_NAMES: Record<RoomEvent['type'], RoomEventType> = {
   RoomRegistered: 'registered',
   RoomUpdated: 'updated',

@@ -552,7 +552,11 @@ export async function registerCatalogue(
 }
 
 /** Publishes the seed's booking messages with the relay's producer settings. */
-export async function publishBookings(kafka: Kafka, catalogue: SeededCatalogue): Promise<void> {
+export async function publishBookings(
+  kafka: Kafka,
+  catalogue: SeededCatalogue,
+  topic = BOOKING_EVENTS_TOPIC,
+): Promise<void> {
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -562,7 +566,7 @@ export async function publishBookings(kafka: Kafka, catalogue: SeededCatalogue):
   try {
     for (let offset = 0; offset < catalogue.messages.length; offset += 1_000) {
       await producer.send({
-        topic: BOOKING_EVENTS_TOPIC,
+        topic,
         messages: catalogue.messages.slice(offset, offset + 1_000).map(({ message }) => message),
       });
     }
@@ -571,24 +575,6 @@ export async function publishBookings(kafka: Kafka, catalogue: SeededCatalogue):
   }
 }
 
-/**
- * Commits the topic's current end offsets for a consumer group that has not started yet, so that it
- * reads only what comes after (the shared topic holds other runs' messages).
- */
-export async function startGroupAtTheEnd(kafka: Kafka, groupId: string, topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({
-      groupId,
-      topic,
-      partitions: offsets.map(({ partition, high }) => ({ partition, offset: high })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 /**
  * Until the search sees the whole seed: every room in `room_read.rooms` at its final version, and

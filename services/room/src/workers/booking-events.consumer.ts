@@ -9,8 +9,6 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { ROOM_BUSY_SCHEMA, applyBookingEvent } from '../read-model/busy-intervals';
 
-export const BOOKING_EVENTS_TOPIC = 'booking.events.v1';
-
 const CE_TYPE = /^roomledger\.booking\.([a-z-]+)\.v1$/;
 
 /**
@@ -24,13 +22,15 @@ export function runBookingEventsConsumer(options: {
   pool: Pool;
   logger: Logger;
   groupId: string;
+  /** `booking.events.v1` unless configured otherwise. */
+  topic: string;
   metrics?: InboxMetrics;
 }): Promise<InboxConsumer> {
   return runInboxConsumer({
     kafka: options.kafka,
     pool: options.pool,
     groupId: options.groupId,
-    topics: [BOOKING_EVENTS_TOPIC],
+    topics: [options.topic],
     schema: ROOM_BUSY_SCHEMA,
     logger: options.logger,
     maxAttempts: 5,
