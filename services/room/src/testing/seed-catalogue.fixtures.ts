@@ -575,7 +575,6 @@ export async function publishBookings(
   }
 }
 
-
 /**
  * Until the search sees the whole seed: every room in `room_read.rooms` at its final version, and
  * every booking message in the busy intervals' inbox for `groupId` (so applied). Reads only.
