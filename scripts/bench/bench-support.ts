@@ -3,7 +3,8 @@
  * (pgbench), a fresh database, the result table and the "what else was running" snapshot.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKafka } from '@roomledger/messaging';
@@ -260,3 +261,124 @@ export async function createBenchTopics(
     },
   };
 }
+
+// Running a service as a process beside the bench, and what it cost.
+
+const ROOT = join(__dirname, '../..');
+
+/** What to undo at the end, last registered first; runs once, whoever asks first (finally or a signal). */
+export class Cleanup {
+  private readonly steps: (() => Promise<void>)[] = [];
+  private running: Promise<void> | undefined;
+
+  add(undo: () => Promise<void>): void {
+    this.steps.push(undo);
+  }
+
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const undo of [...this.steps].reverse()) {
+        await undo().catch((error: unknown) =>
+          progress(`cleanup: ${error instanceof Error ? error.message : String(error)}`),
+        );
+      }
+    })();
+    return this.running;
+  }
+}
+
+/** The compiled services, as `npm start` builds them (incremental, a few seconds when nothing changed). */
+/** `tsc -p tsconfig.build.json` (incremental); `serviceMain` must exist afterwards. */
+export function buildServices(serviceMain: string): string {
+  const t0 = now();
+  const build = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  const took = `${((now() - t0) / 1000).toFixed(1)} s`;
+  if (build.status === 0) return `ok in ${took}`;
+  const output = `${build.stdout ?? ''}${build.stderr ?? ''}`.trim();
+  if (!existsSync(join(ROOT, serviceMain))) throw new Error(`the build failed:\n${output}`);
+  // tsc emits despite type errors (someone may be mid-edit elsewhere): run what it emitted, and say so.
+  progress(
+    `the build reported errors; running dist/ as emitted:\n${output.split('\n').slice(0, 10).join('\n')}`,
+  );
+  return `tsc exit ${build.status} after ${took}: ran dist/ as emitted`;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface CpuSnapshot {
+  at: number;
+  service: number | undefined;
+  bench: NodeJS.CpuUsage;
+  machine: { busy: number; total: number } | undefined;
+}
+
+export const clockTicks = (() => {
+  const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim());
+  return Number.isFinite(ticks) && ticks > 0 ? ticks : 100;
+})();
+
+/** User + system CPU seconds of a process from /proc (undefined where there is no /proc). */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime, stime
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds the whole machine spent busy (not idle, not waiting for I/O) and in all, from /proc/stat. */
+export function machineCpuSeconds(): { busy: number; total: number } | undefined {
+  try {
+    const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = ticks.map(Number);
+    const busy = user + nice + system + irq + softirq + steal;
+    return { busy: busy / clockTicks, total: (busy + idle + iowait) / clockTicks };
+  } catch {
+    return undefined;
+  }
+}
+
+export function cpuSnapshot(pid: number): CpuSnapshot {
+  return {
+    at: now(),
+    service: processCpuSeconds(pid),
+    bench: process.cpuUsage(),
+    machine: machineCpuSeconds(),
+  };
+}
+
+export function cpuSince(start: CpuSnapshot, pid: number) {
+  const service = processCpuSeconds(pid);
+  const bench = process.cpuUsage(start.bench);
+  const machineNow = machineCpuSeconds();
+  return {
+    wallSeconds: (now() - start.at) / 1000,
+    service: service === undefined || start.service === undefined ? undefined : service - start.service,
+    bench: (bench.user + bench.system) / 1e6,
+    machine:
+      machineNow && start.machine
+        ? { busy: machineNow.busy - start.machine.busy, total: machineNow.total - start.machine.total }
+        : undefined,
+  };
+}
+
+export const cpuFigure = (seconds: number | undefined): string =>
+  seconds === undefined ? 'n/a' : `${seconds.toFixed(1)} s`;
+
+export const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));

@@ -12,10 +12,9 @@
  * BENCH_KAFKA_BROKERS (default 127.0.0.1:9092), BENCH_SECONDS (per timed phase, default 10).
  * It creates a fresh database (and consumer group) and drops both at the end.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -46,6 +45,13 @@ import {
   query,
   SECONDS,
   type Row,
+  Cleanup,
+  buildServices,
+  cpuFigure,
+  cpuSince,
+  cpuSnapshot,
+  freePort,
+  sleep,
 } from './bench-support';
 
 const ROOT = join(__dirname, '../..');
@@ -90,7 +96,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', interrupted);
   try {
     step('building the services (tsc -p tsconfig.build.json, incremental)');
-    const build = buildServices();
+    const build = buildServices(SERVICE_MAIN);
 
     const db = await createBenchDatabase();
     cleanup.add(() => dropBenchDatabase(db.name));
@@ -222,46 +228,6 @@ async function main(): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------------
 
-/** What to undo at the end, last registered first; runs once, whoever asks first (finally or a signal). */
-class Cleanup {
-  private readonly steps: (() => Promise<void>)[] = [];
-  private running: Promise<void> | undefined;
-
-  add(undo: () => Promise<void>): void {
-    this.steps.push(undo);
-  }
-
-  run(): Promise<void> {
-    this.running ??= (async () => {
-      for (const undo of [...this.steps].reverse()) {
-        await undo().catch((error: unknown) =>
-          progress(`cleanup: ${error instanceof Error ? error.message : String(error)}`),
-        );
-      }
-    })();
-    return this.running;
-  }
-}
-
-/** The compiled services, as `npm start` builds them (incremental, a few seconds when nothing changed). */
-function buildServices(): string {
-  const t0 = now();
-  const build = spawnSync(
-    process.execPath,
-    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  const took = `${((now() - t0) / 1000).toFixed(1)} s`;
-  if (build.status === 0) return `ok in ${took}`;
-  const output = `${build.stdout ?? ''}${build.stderr ?? ''}`.trim();
-  if (!existsSync(join(ROOT, SERVICE_MAIN))) throw new Error(`the build failed:\n${output}`);
-  // tsc emits despite type errors (someone may be mid-edit elsewhere): run what it emitted, and say so.
-  progress(
-    `the build reported errors; running dist/ as emitted:\n${output.split('\n').slice(0, 10).join('\n')}`,
-  );
-  return `tsc exit ${build.status} after ${took}: ran dist/ as emitted`;
-}
-
 async function rawExcludeInserts(url: URL) {
   await query(url.toString(), 'create extension if not exists btree_gist');
   await query(
@@ -383,18 +349,6 @@ async function startBookingService(databaseUrl: string, groupId: string): Promis
     }
     await sleep(500);
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** `booking_decision_conflicts_total` from the service's /metrics: decisions re-made after losing a race. */
@@ -618,68 +572,6 @@ function bookingClient(address: string): BookingClient {
 
 // ---------------------------------------------------------------------------------------------------
 
-interface CpuSnapshot {
-  at: number;
-  service: number | undefined;
-  bench: NodeJS.CpuUsage;
-  machine: { busy: number; total: number } | undefined;
-}
-
-const clockTicks = (() => {
-  const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim());
-  return Number.isFinite(ticks) && ticks > 0 ? ticks : 100;
-})();
-
-/** User + system CPU seconds of a process from /proc (undefined where there is no /proc). */
-function processCpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime, stime
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU seconds the whole machine spent busy (not idle, not waiting for I/O) and in all, from /proc/stat. */
-function machineCpuSeconds(): { busy: number; total: number } | undefined {
-  try {
-    const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = ticks.map(Number);
-    const busy = user + nice + system + irq + softirq + steal;
-    return { busy: busy / clockTicks, total: (busy + idle + iowait) / clockTicks };
-  } catch {
-    return undefined;
-  }
-}
-
-function cpuSnapshot(pid: number): CpuSnapshot {
-  return {
-    at: now(),
-    service: processCpuSeconds(pid),
-    bench: process.cpuUsage(),
-    machine: machineCpuSeconds(),
-  };
-}
-
-function cpuSince(start: CpuSnapshot, pid: number) {
-  const service = processCpuSeconds(pid);
-  const bench = process.cpuUsage(start.bench);
-  const machineNow = machineCpuSeconds();
-  return {
-    wallSeconds: (now() - start.at) / 1000,
-    service: service === undefined || start.service === undefined ? undefined : service - start.service,
-    bench: (bench.user + bench.system) / 1e6,
-    machine:
-      machineNow && start.machine
-        ? { busy: machineNow.busy - start.machine.busy, total: machineNow.total - start.machine.total }
-        : undefined,
-  };
-}
-
-const cpuFigure = (seconds: number | undefined): string =>
-  seconds === undefined ? 'n/a' : `${seconds.toFixed(1)} s`;
-
 async function deleteConsumerGroup(groupId: string): Promise<void> {
   const kafkaAdmin = createKafka({ clientId: 'bench-booking', brokers: BROKERS, logger }).admin();
   await kafkaAdmin.connect();
@@ -690,9 +582,6 @@ async function deleteConsumerGroup(groupId: string): Promise<void> {
     await kafkaAdmin.disconnect();
   }
 }
-
-const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
-
 main().catch((error: unknown) => {
   process.stderr.write(
     `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -1,17 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import type { ServiceMetrics } from '@roomledger/observability';
 import {
-  KAFKA,
-  METRICS,
-  lifecycleOf,
-  PG_POOL,
+  backgroundRuntime,
   serviceModules,
   startService,
-  type ReadinessCheck,
   type StartedService,
 } from '@roomledger/service-runtime';
-import type { Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { BookingRuntime } from './booking.runtime';
 import type { BookingConfig } from './config';
@@ -20,16 +13,11 @@ import { BookingGrpcController, BookingGrpcErrorFilter } from './grpc/booking.gr
 @Module({})
 export class BookingAppModule {
   static forRoot(config: BookingConfig, logger: Logger): DynamicModule {
-    let runtime: BookingRuntime | undefined;
-    const readModel: ReadinessCheck = {
-      name: 'read_model',
-      async check() {
-        if (!runtime) throw new Error('starting');
-        const status = runtime.status();
-        if (status.projection === 'failed') throw new Error('booking_read projection stopped');
-        return status;
-      },
-    };
+    const runtime = backgroundRuntime({
+      token: BookingRuntime,
+      readModel: 'booking_read',
+      create: (clients) => BookingRuntime.create({ config, logger, ...clients }),
+    });
     return {
       module: BookingAppModule,
       imports: serviceModules({
@@ -37,21 +25,10 @@ export class BookingAppModule {
         logger,
         postgres: { url: config.DATABASE_URL },
         kafka: { brokers: config.KAFKA_BROKERS },
-        extraChecks: [readModel],
+        extraChecks: [runtime.readiness],
       }),
       controllers: [BookingGrpcController],
-      providers: [
-        BookingGrpcErrorFilter,
-        lifecycleOf(BookingRuntime),
-        {
-          provide: BookingRuntime,
-          inject: [PG_POOL, KAFKA, METRICS],
-          useFactory: async (pool: Pool, kafka: Kafka, metrics: ServiceMetrics) => {
-            runtime = await BookingRuntime.create({ config, pool, kafka, logger, metrics });
-            return runtime;
-          },
-        },
-      ],
+      providers: [BookingGrpcErrorFilter, ...runtime.providers],
     };
   }
 }

@@ -1,17 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import type { ServiceMetrics } from '@roomledger/observability';
 import {
-  KAFKA,
-  METRICS,
-  lifecycleOf,
-  PG_POOL,
+  backgroundRuntime,
   serviceModules,
   startService,
-  type ReadinessCheck,
   type StartedService,
 } from '@roomledger/service-runtime';
-import type { Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { RoomConfig } from './config';
 import { RoomGrpcController, RoomGrpcErrorFilter } from './grpc/room.grpc-controller';
@@ -24,16 +17,11 @@ import { RoomRuntime } from './room.runtime';
 @Module({})
 export class RoomAppModule {
   static forRoot(config: RoomConfig, logger: Logger): DynamicModule {
-    let runtime: RoomRuntime | undefined;
-    const readModel: ReadinessCheck = {
-      name: 'read_model',
-      async check() {
-        if (!runtime) throw new Error('starting');
-        const status = runtime.status();
-        if (status.projection === 'failed') throw new Error('room_read projection stopped');
-        return status;
-      },
-    };
+    const runtime = backgroundRuntime({
+      token: RoomRuntime,
+      readModel: 'room_read',
+      create: (clients) => RoomRuntime.create({ config, logger, ...clients }),
+    });
     return {
       module: RoomAppModule,
       imports: serviceModules({
@@ -41,21 +29,10 @@ export class RoomAppModule {
         logger,
         postgres: { url: config.DATABASE_URL },
         kafka: { brokers: config.KAFKA_BROKERS },
-        extraChecks: [readModel],
+        extraChecks: [runtime.readiness],
       }),
       controllers: [RoomGrpcController],
-      providers: [
-        RoomGrpcErrorFilter,
-        lifecycleOf(RoomRuntime),
-        {
-          provide: RoomRuntime,
-          inject: [PG_POOL, KAFKA, METRICS],
-          useFactory: async (pool: Pool, kafka: Kafka, metrics: ServiceMetrics) => {
-            runtime = await RoomRuntime.create({ config, pool, kafka, logger, metrics });
-            return runtime;
-          },
-        },
-      ],
+      providers: [RoomGrpcErrorFilter, ...runtime.providers],
     };
   }
 }
