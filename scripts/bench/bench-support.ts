@@ -7,6 +7,14 @@ import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  Metadata,
+  credentials,
+  loadPackageDefinition,
+  type ServiceClientConstructor,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { createKafka } from '@roomledger/messaging';
 import { Client } from 'pg';
 import { pino } from 'pino';
@@ -382,3 +390,74 @@ export const cpuFigure = (seconds: number | undefined): string =>
   seconds === undefined ? 'n/a' : `${seconds.toFixed(1)} s`;
 
 export const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+
+/** A unary gRPC client with a deadline per call. */
+export interface UnaryClient {
+  call<R = Record<string, unknown>>(
+    method: string,
+    request: object,
+    metadata: Record<string, string>,
+  ): Promise<R>;
+  close(): void;
+}
+
+/**
+ * A unary client of one of our services (`protoFile` under libs/contracts/proto, `service` fully
+ * qualified), with the loader options the services use.
+ */
+export function unaryClient(
+  address: string,
+  protoFile: string,
+  service: string,
+  deadlineMs: number,
+): UnaryClient {
+  const definition = loadSync(join(ROOT, 'libs/contracts/proto', protoFile), {
+    keepCase: false,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
+  const loaded = loadPackageDefinition(definition) as unknown as Record<string, unknown>;
+  const Client = service
+    .split('.')
+    .reduce<unknown>(
+      (node, part) => (node as Record<string, unknown>)[part],
+      loaded,
+    ) as ServiceClientConstructor;
+  const client = new Client(address, credentials.createInsecure());
+  type Unary = (
+    request: object,
+    metadata: Metadata,
+    options: { deadline: number },
+    callback: (error: ServiceError | null, response: unknown) => void,
+  ) => void;
+  return {
+    call<R>(method: string, request: object, metadata: Record<string, string>): Promise<R> {
+      const meta = new Metadata();
+      for (const [key, value] of Object.entries(metadata)) meta.set(key, value);
+      const fn = (client as unknown as Record<string, Unary>)[method];
+      return new Promise<R>((resolve, reject) =>
+        fn.call(client, request, meta, { deadline: Date.now() + deadlineMs }, (error, response) =>
+          error ? reject(error) : resolve(response as R),
+        ),
+      );
+    },
+    close: () => client.close(),
+  };
+}
+
+/** Deletes a consumer group the bench's service used (best effort: it may never have joined). */
+export async function deleteConsumerGroup(groupId: string): Promise<void> {
+  const kafkaAdmin = createKafka({
+    clientId: 'bench',
+    brokers: BROKERS,
+    logger: pino({ level: 'error' }),
+  }).admin();
+  await kafkaAdmin.connect();
+  try {
+    await kafkaAdmin.deleteGroups([groupId]).catch(() => undefined);
+  } finally {
+    await kafkaAdmin.disconnect();
+  }
+}

@@ -17,14 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import {
-  Metadata,
-  credentials,
-  loadPackageDefinition,
-  type ServiceClientConstructor,
-  type ServiceError,
-} from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import type { ServiceError } from '@grpc/grpc-js';
 import { createKafka } from '@roomledger/messaging';
 import { decodeErrorInfo } from '@roomledger/service-runtime';
 import { pino } from 'pino';
@@ -52,6 +45,9 @@ import {
   cpuSnapshot,
   freePort,
   sleep,
+  deleteConsumerGroup,
+  unaryClient,
+  type UnaryClient,
 } from './bench-support';
 
 const ROOT = join(__dirname, '../..');
@@ -418,11 +414,7 @@ async function registerRooms(roomIds: string[]): Promise<void> {
 }
 
 /** Until GetRoomAvailability answers for every room: the service has applied each room's policy. */
-async function waitForRooms(
-  client: BookingClient,
-  roomIds: string[],
-  service: BookingService,
-): Promise<void> {
+async function waitForRooms(client: UnaryClient, roomIds: string[], service: BookingService): Promise<void> {
   const pending = new Set(roomIds);
   const t0 = now();
   let reported = t0;
@@ -471,7 +463,7 @@ interface LoadResult {
 
 /** `CLIENTS` loops, each booking `slot()` one after another for `seconds`; latency per call. */
 async function bookingLoad(
-  client: BookingClient,
+  client: UnaryClient,
   service: BookingService,
   seconds: number,
   slot: () => { roomId: string; start: string; end: string },
@@ -527,61 +519,16 @@ const actor = (userId: string) => ({ 'x-roomledger-user-id': userId, 'x-roomledg
 
 // ---------------------------------------------------------------------------------------------------
 
-interface BookingClient {
-  call<R = Record<string, unknown>>(
-    method: string,
-    request: object,
-    metadata: Record<string, string>,
-  ): Promise<R>;
-  close(): void;
-}
-
-/** A unary client of `roomledger.booking.v1.BookingService` with the loader options the services use. */
-function bookingClient(address: string): BookingClient {
-  const definition = loadSync(join(ROOT, 'libs/contracts/proto/roomledger/booking/v1/booking.proto'), {
-    keepCase: false,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const loaded = loadPackageDefinition(definition) as unknown as {
-    roomledger: { booking: { v1: { BookingService: ServiceClientConstructor } } };
-  };
-  const client = new loaded.roomledger.booking.v1.BookingService(address, credentials.createInsecure());
-  type Unary = (
-    request: object,
-    metadata: Metadata,
-    options: { deadline: number },
-    callback: (error: ServiceError | null, response: unknown) => void,
-  ) => void;
-  return {
-    call<R>(method: string, request: object, metadata: Record<string, string>): Promise<R> {
-      const meta = new Metadata();
-      for (const [key, value] of Object.entries(metadata)) meta.set(key, value);
-      const fn = (client as unknown as Record<string, Unary>)[method];
-      return new Promise<R>((resolve, reject) =>
-        fn.call(client, request, meta, { deadline: Date.now() + CALL_DEADLINE_MS }, (error, response) =>
-          error ? reject(error) : resolve(response as R),
-        ),
-      );
-    },
-    close: () => client.close(),
-  };
-}
+const bookingClient = (address: string): UnaryClient =>
+  unaryClient(
+    address,
+    'roomledger/booking/v1/booking.proto',
+    'roomledger.booking.v1.BookingService',
+    CALL_DEADLINE_MS,
+  );
 
 // ---------------------------------------------------------------------------------------------------
 
-async function deleteConsumerGroup(groupId: string): Promise<void> {
-  const kafkaAdmin = createKafka({ clientId: 'bench-booking', brokers: BROKERS, logger }).admin();
-  await kafkaAdmin.connect();
-  try {
-    // Best effort: the group does not exist when the service never joined it.
-    await kafkaAdmin.deleteGroups([groupId]).catch(() => undefined);
-  } finally {
-    await kafkaAdmin.disconnect();
-  }
-}
 main().catch((error: unknown) => {
   process.stderr.write(
     `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

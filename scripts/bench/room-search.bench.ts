@@ -21,14 +21,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import {
-  Metadata,
-  credentials,
-  loadPackageDefinition,
-  type ServiceClientConstructor,
-  type ServiceError,
-} from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import type { ServiceError } from '@grpc/grpc-js';
 import { createKafka } from '@roomledger/messaging';
 import { Pool } from 'pg';
 import { pino } from 'pino';
@@ -63,6 +56,9 @@ import {
   cpuSnapshot,
   freePort,
   sleep,
+  deleteConsumerGroup,
+  unaryClient,
+  type UnaryClient,
 } from './bench-support';
 
 let roomEventsTopic = 'room.events.v1';
@@ -298,7 +294,7 @@ interface Page {
 }
 
 /** Walks every page of `query` and compares the rooms with the model's. */
-async function checkAnswer(client: RoomClient, catalogue: SeededCatalogue, query: Query) {
+async function checkAnswer(client: UnaryClient, catalogue: SeededCatalogue, query: Query) {
   const found: string[] = [];
   let cursor = '';
   let firstPage: number | undefined;
@@ -336,7 +332,7 @@ interface LoadResult {
 
 /** `calls` first-page searches, `query.concurrency` in flight; latency per answered call. */
 async function searchLoad(
-  client: RoomClient,
+  client: UnaryClient,
   service: RoomService,
   query: Query,
   calls: number,
@@ -468,61 +464,11 @@ async function startRoomService(databaseUrl: string, groupId: string): Promise<R
 
 // ---------------------------------------------------------------------------------------------------
 
-interface RoomClient {
-  call<R = Record<string, unknown>>(
-    method: string,
-    request: object,
-    metadata: Record<string, string>,
-  ): Promise<R>;
-  close(): void;
-}
-
-/** A unary client of `roomledger.room.v1.RoomService` with the loader options the services use. */
-function roomClient(address: string): RoomClient {
-  const definition = loadSync(join(ROOT, 'libs/contracts/proto/roomledger/room/v1/room.proto'), {
-    keepCase: false,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const loaded = loadPackageDefinition(definition) as unknown as {
-    roomledger: { room: { v1: { RoomService: ServiceClientConstructor } } };
-  };
-  const client = new loaded.roomledger.room.v1.RoomService(address, credentials.createInsecure());
-  type Unary = (
-    request: object,
-    metadata: Metadata,
-    options: { deadline: number },
-    callback: (error: ServiceError | null, response: unknown) => void,
-  ) => void;
-  return {
-    call<R>(method: string, request: object, metadata: Record<string, string>): Promise<R> {
-      const meta = new Metadata();
-      for (const [key, value] of Object.entries(metadata)) meta.set(key, value);
-      const fn = (client as unknown as Record<string, Unary>)[method];
-      return new Promise<R>((resolve, reject) =>
-        fn.call(client, request, meta, { deadline: Date.now() + CALL_DEADLINE_MS }, (error, response) =>
-          error ? reject(error) : resolve(response as R),
-        ),
-      );
-    },
-    close: () => client.close(),
-  };
-}
+const roomClient = (address: string): UnaryClient =>
+  unaryClient(address, 'roomledger/room/v1/room.proto', 'roomledger.room.v1.RoomService', CALL_DEADLINE_MS);
 
 // ---------------------------------------------------------------------------------------------------
 
-async function deleteConsumerGroup(groupId: string): Promise<void> {
-  const kafkaAdmin = createKafka({ clientId: 'bench-room-search', brokers: BROKERS, logger }).admin();
-  await kafkaAdmin.connect();
-  try {
-    // Best effort: the service may still be leaving the group.
-    await kafkaAdmin.deleteGroups([groupId]).catch(() => undefined);
-  } finally {
-    await kafkaAdmin.disconnect();
-  }
-}
 main().catch((error: unknown) => {
   process.stderr.write(
     `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
