@@ -2,7 +2,7 @@
  * What every benchmark command shares: its settings, progress lines on stderr, the raw PostgreSQL floor
  * (pgbench), a fresh database, the result table and the "what else was running" snapshot.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -315,7 +315,7 @@ export function buildServices(serviceMain: string): string {
   return `tsc exit ${build.status} after ${took}: ran dist/ as emitted`;
 }
 
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -459,5 +459,107 @@ export async function deleteConsumerGroup(groupId: string): Promise<void> {
     await kafkaAdmin.deleteGroups([groupId]).catch(() => undefined);
   } finally {
     await kafkaAdmin.disconnect();
+  }
+}
+
+/** A service the bench started as its own process (see {@link startServiceProcess}). */
+export interface ServiceProcess {
+  readonly httpUrl: string;
+  readonly grpcAddress: string;
+  readonly pid: number;
+  /** The environment it runs with. */
+  readonly env: Record<string, string>;
+  exited(): boolean;
+  /** Its last 40 log lines, for error messages. */
+  logs(): string;
+  /** SIGTERM, then SIGKILL after its grace period and 5 s more. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `dist/services/<name>/src/main.js` as its own process, the way `npm start` does (the
+ * environment from `infra/local/services.json`), on free ports with `overrides` applied, `LOG_LEVEL=warn`
+ * and tracing off, and waits until `/health/ready` answers 200. `BENCH_SERVICE_NODE_FLAGS` adds node
+ * flags (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ */
+export async function startServiceProcess(
+  name: string,
+  overrides: Record<string, string>,
+  readyTimeoutMs = 90_000,
+): Promise<ServiceProcess> {
+  const { services } = JSON.parse(readFileSync(join(ROOT, 'infra/local/services.json'), 'utf8')) as {
+    services: { name: string; env: Record<string, string> }[];
+  };
+  const definition = services.find((service) => service.name === name);
+  if (!definition) throw new Error(`infra/local/services.json has no ${name} service`);
+  const [httpPort, grpcPort] = [await freePort(), await freePort()];
+  const env: Record<string, string> = {
+    ...definition.env,
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: String(httpPort),
+    GRPC_HOST: '127.0.0.1',
+    GRPC_PORT: String(grpcPort),
+    KAFKA_BROKERS: BROKERS.join(','),
+    LOG_LEVEL: 'warn',
+    OTEL_SDK_DISABLED: 'true',
+    ...overrides,
+  };
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--enable-source-maps',
+      '--disable-warning=TimeoutNegativeWarning',
+      ...(process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+      '-r',
+      join(ROOT, 'scripts/register-paths.cjs'),
+      join(ROOT, `dist/services/${name}/src/main.js`),
+    ],
+    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const lines: string[] = [];
+  const keep = (chunk: Buffer) => {
+    lines.push(...chunk.toString().split('\n').filter(Boolean));
+    lines.splice(0, Math.max(0, lines.length - 40));
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  const graceMs = Number(env.SHUTDOWN_GRACE_MS ?? 10_000);
+  const service: ServiceProcess = {
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    grpcAddress: `127.0.0.1:${grpcPort}`,
+    pid: child.pid ?? -1,
+    env,
+    exited,
+    logs: () => lines.map((line) => `  ${name}: ${line}`).join('\n'),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited()) return resolve();
+        const kill = setTimeout(() => child.kill('SIGKILL'), graceMs + 5_000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+  const deadline = now() + readyTimeoutMs;
+  for (;;) {
+    if (exited()) {
+      throw new Error(
+        `the ${name} service exited during start-up (${child.exitCode ?? child.signalCode}):\n${service.logs()}`,
+      );
+    }
+    const ready = await fetch(`${service.httpUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) })
+      .then((response) => response.ok)
+      .catch(() => false);
+    if (ready) return service;
+    if (now() > deadline) {
+      await service.stop();
+      throw new Error(
+        `the ${name} service was not ready within ${readyTimeoutMs / 1000} s:\n${service.logs()}`,
+      );
+    }
+    await sleep(500);
   }
 }

@@ -12,11 +12,8 @@
  * BENCH_KAFKA_BROKERS (default 127.0.0.1:9092), BENCH_SECONDS (per timed phase, default 10).
  * It creates a fresh database (and consumer group) and drops both at the end.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import type { ServiceError } from '@grpc/grpc-js';
 import { createKafka } from '@roomledger/messaging';
 import { decodeErrorInfo } from '@roomledger/service-runtime';
@@ -43,14 +40,14 @@ import {
   cpuFigure,
   cpuSince,
   cpuSnapshot,
-  freePort,
   sleep,
   deleteConsumerGroup,
   unaryClient,
   type UnaryClient,
+  startServiceProcess,
+  type ServiceProcess,
 } from './bench-support';
 
-const ROOT = join(__dirname, '../..');
 const SERVICE_MAIN = 'dist/services/booking/src/main.js';
 const CLIENTS = 16; // pgbench clients in (a) = gRPC clients in (b) and (c): the same concurrency
 const ROOMS = 100;
@@ -254,98 +251,18 @@ async function rawExcludeInserts(url: URL) {
 
 // ---------------------------------------------------------------------------------------------------
 
-interface BookingService {
-  httpUrl: string;
-  grpcAddress: string;
-  pid: number;
-  env: Record<string, string>;
-  exited(): boolean;
-  logs(): string;
-  stop(): Promise<void>;
-}
-
-/** The booking service as its own process, on free ports, with the environment `npm start` gives it. */
-async function startBookingService(databaseUrl: string, groupId: string): Promise<BookingService> {
-  const { services } = JSON.parse(readFileSync(join(ROOT, 'infra/local/services.json'), 'utf8')) as {
-    services: { name: string; env: Record<string, string> }[];
-  };
-  const definition = services.find((service) => service.name === 'booking');
-  if (!definition) throw new Error('infra/local/services.json has no booking service');
-  const [httpPort, grpcPort] = [await freePort(), await freePort()];
-  const env: Record<string, string> = {
-    ...definition.env,
-    HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: String(httpPort),
-    GRPC_HOST: '127.0.0.1',
-    GRPC_PORT: String(grpcPort),
-    DATABASE_URL: databaseUrl,
-    KAFKA_BROKERS: BROKERS.join(','),
-    ROOM_EVENTS_GROUP_ID: groupId,
-    ROOM_EVENTS_TOPIC: roomEventsTopic,
-    BOOKING_EVENTS_TOPIC: bookingEventsTopic,
-    LOG_LEVEL: 'warn',
-    OTEL_SDK_DISABLED: 'true',
-  };
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      '--enable-source-maps',
-      '--disable-warning=TimeoutNegativeWarning',
-      // e.g. BENCH_SERVICE_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the service
-      ...(process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-      '-r',
-      join(ROOT, 'scripts/register-paths.cjs'),
-      join(ROOT, SERVICE_MAIN),
-    ],
-    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+/** The booking service as its own process, on this run's database, consumer group and feed topics. */
+const startBookingService = (databaseUrl: string, groupId: string): Promise<ServiceProcess> =>
+  startServiceProcess(
+    'booking',
+    {
+      DATABASE_URL: databaseUrl,
+      ROOM_EVENTS_GROUP_ID: groupId,
+      ROOM_EVENTS_TOPIC: roomEventsTopic,
+      BOOKING_EVENTS_TOPIC: bookingEventsTopic,
+    },
+    READY_TIMEOUT_MS,
   );
-  const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    lines.push(...chunk.toString().split('\n').filter(Boolean));
-    lines.splice(0, Math.max(0, lines.length - 40));
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = () => child.exitCode !== null || child.signalCode !== null;
-  const graceMs = Number(env.SHUTDOWN_GRACE_MS ?? 10_000);
-  const service: BookingService = {
-    httpUrl: `http://127.0.0.1:${httpPort}`,
-    grpcAddress: `127.0.0.1:${grpcPort}`,
-    pid: child.pid ?? -1,
-    env,
-    exited,
-    logs: () => lines.map((line) => `  booking: ${line}`).join('\n'),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (exited()) return resolve();
-        const kill = setTimeout(() => child.kill('SIGKILL'), graceMs + 5_000);
-        child.once('exit', () => {
-          clearTimeout(kill);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
-  };
-  const deadline = now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (exited()) {
-      throw new Error(
-        `the booking service exited during start-up (${child.exitCode ?? child.signalCode}):\n${service.logs()}`,
-      );
-    }
-    const ready = await fetch(`${service.httpUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) })
-      .then((response) => response.ok)
-      .catch(() => false);
-    if (ready) return service;
-    if (now() > deadline) {
-      await service.stop();
-      throw new Error(
-        `the booking service was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${service.logs()}`,
-      );
-    }
-    await sleep(500);
-  }
-}
 
 /** `booking_decision_conflicts_total` from the service's /metrics: decisions re-made after losing a race. */
 async function conflictCount(httpUrl: string): Promise<number> {
@@ -414,7 +331,7 @@ async function registerRooms(roomIds: string[]): Promise<void> {
 }
 
 /** Until GetRoomAvailability answers for every room: the service has applied each room's policy. */
-async function waitForRooms(client: UnaryClient, roomIds: string[], service: BookingService): Promise<void> {
+async function waitForRooms(client: UnaryClient, roomIds: string[], service: ServiceProcess): Promise<void> {
   const pending = new Set(roomIds);
   const t0 = now();
   let reported = t0;
@@ -464,7 +381,7 @@ interface LoadResult {
 /** `CLIENTS` loops, each booking `slot()` one after another for `seconds`; latency per call. */
 async function bookingLoad(
   client: UnaryClient,
-  service: BookingService,
+  service: ServiceProcess,
   seconds: number,
   slot: () => { roomId: string; start: string; end: string },
 ): Promise<LoadResult> {

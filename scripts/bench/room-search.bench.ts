@@ -17,10 +17,7 @@
  * 2,000), BENCH_BOOKINGS_AHEAD (default 3). It creates a fresh database and consumer group and drops
  * both at the end.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import type { ServiceError } from '@grpc/grpc-js';
 import { createKafka } from '@roomledger/messaging';
 import { Pool } from 'pg';
@@ -54,16 +51,15 @@ import {
   cpuFigure,
   cpuSince,
   cpuSnapshot,
-  freePort,
-  sleep,
   deleteConsumerGroup,
   unaryClient,
   type UnaryClient,
+  startServiceProcess,
+  type ServiceProcess,
 } from './bench-support';
 
 let roomEventsTopic = 'room.events.v1';
 let bookingEventsTopic = 'booking.events.v1';
-const ROOT = join(__dirname, '../..');
 const SERVICE_MAIN = 'dist/services/room/src/main.js';
 const CALLS = Number(process.env.BENCH_SEARCH_CALLS ?? 2_000);
 const WARM_UP_CALLS = Math.max(50, Math.round(CALLS / 10));
@@ -333,7 +329,7 @@ interface LoadResult {
 /** `calls` first-page searches, `query.concurrency` in flight; latency per answered call. */
 async function searchLoad(
   client: UnaryClient,
-  service: RoomService,
+  service: ServiceProcess,
   query: Query,
   calls: number,
 ): Promise<LoadResult> {
@@ -372,95 +368,18 @@ async function searchLoad(
 
 // ---------------------------------------------------------------------------------------------------
 
-interface RoomService {
-  grpcAddress: string;
-  pid: number;
-  exited(): boolean;
-  logs(): string;
-  stop(): Promise<void>;
-}
-
-/** The room service as its own process, on free ports, with the environment `npm start` gives it. */
-async function startRoomService(databaseUrl: string, groupId: string): Promise<RoomService> {
-  const { services } = JSON.parse(readFileSync(join(ROOT, 'infra/local/services.json'), 'utf8')) as {
-    services: { name: string; env: Record<string, string> }[];
-  };
-  const definition = services.find((service) => service.name === 'room');
-  if (!definition) throw new Error('infra/local/services.json has no room service');
-  const [httpPort, grpcPort] = [await freePort(), await freePort()];
-  const env: Record<string, string> = {
-    ...definition.env,
-    HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: String(httpPort),
-    GRPC_HOST: '127.0.0.1',
-    GRPC_PORT: String(grpcPort),
-    DATABASE_URL: databaseUrl,
-    KAFKA_BROKERS: BROKERS.join(','),
-    BOOKING_EVENTS_GROUP_ID: groupId,
-    ROOM_EVENTS_TOPIC: roomEventsTopic,
-    BOOKING_EVENTS_TOPIC: bookingEventsTopic,
-    LOG_LEVEL: 'warn',
-    OTEL_SDK_DISABLED: 'true',
-  };
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      '--enable-source-maps',
-      '--disable-warning=TimeoutNegativeWarning',
-      // e.g. BENCH_SERVICE_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the service
-      ...(process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-      '-r',
-      join(ROOT, 'scripts/register-paths.cjs'),
-      join(ROOT, SERVICE_MAIN),
-    ],
-    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+/** The room service as its own process, on this run's database, consumer group and feed topics. */
+const startRoomService = (databaseUrl: string, groupId: string): Promise<ServiceProcess> =>
+  startServiceProcess(
+    'room',
+    {
+      DATABASE_URL: databaseUrl,
+      BOOKING_EVENTS_GROUP_ID: groupId,
+      ROOM_EVENTS_TOPIC: roomEventsTopic,
+      BOOKING_EVENTS_TOPIC: bookingEventsTopic,
+    },
+    READY_TIMEOUT_MS,
   );
-  const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    lines.push(...chunk.toString().split('\n').filter(Boolean));
-    lines.splice(0, Math.max(0, lines.length - 40));
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = () => child.exitCode !== null || child.signalCode !== null;
-  const graceMs = Number(env.SHUTDOWN_GRACE_MS ?? 10_000);
-  const service: RoomService = {
-    grpcAddress: `127.0.0.1:${grpcPort}`,
-    pid: child.pid ?? -1,
-    exited,
-    logs: () => lines.map((line) => `  room: ${line}`).join('\n'),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (exited()) return resolve();
-        const kill = setTimeout(() => child.kill('SIGKILL'), graceMs + 5_000);
-        child.once('exit', () => {
-          clearTimeout(kill);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
-  };
-  const deadline = now() + READY_TIMEOUT_MS;
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
-  for (;;) {
-    if (exited()) {
-      throw new Error(
-        `the room service exited during start-up (${child.exitCode ?? child.signalCode}):\n${service.logs()}`,
-      );
-    }
-    const ready = await fetch(`${httpUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) })
-      .then((response) => response.ok)
-      .catch(() => false);
-    if (ready) return service;
-    if (now() > deadline) {
-      await service.stop();
-      throw new Error(
-        `the room service was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${service.logs()}`,
-      );
-    }
-    await sleep(500);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------
 
