@@ -5,8 +5,13 @@ import {
   NotFound,
   VersionMismatch,
   ValidationFailed,
+  HOUR_MS,
   availability,
+  isoOf,
+  parseInstant,
+  statusAfter,
   type Actor,
+  type BookingStatus,
   type Availability,
   type RoomScheduleCommand,
   type RoomScheduleEvent,
@@ -16,7 +21,7 @@ import type { EventMetadata } from '@roomledger/event-store';
 import type { Pool } from 'pg';
 import type { Decision, RoomScheduleHandler } from './schedule/room-schedule.handler';
 
-export type BookingStatus = 'held' | 'confirmed' | 'cancelled' | 'expired';
+export type { BookingStatus };
 
 /** A booking as the API shows it. */
 export interface BookingView {
@@ -458,8 +463,8 @@ export class BookingApplication {
     if (!(length > 0)) throw new ValidationFailed('end', 'must be after start');
     const found: { roomId: string; start: string; end: string; distance: number }[] = [];
     const window = {
-      from: new Date(start - 12 * HOUR).toISOString(),
-      to: new Date(end + 12 * HOUR).toISOString(),
+      from: new Date(start - 12 * HOUR_MS).toISOString(),
+      to: new Date(end + 12 * HOUR_MS).toISOString(),
     };
     const here = await this.availability(roomId, {
       ...window,
@@ -606,22 +611,6 @@ export class BookingApplication {
 export const SYSTEM: Actor = { userId: 'system', roles: ['system'] };
 /** The saga's compensation acts for the organizer, whoever started the move. */
 const SYSTEM_ADMIN: Actor = { userId: 'system', roles: ['system', 'admin'] };
-const HOUR = 3_600_000;
-
-function statusAfter(type: RoomScheduleEvent['type']): BookingStatus | undefined {
-  switch (type) {
-    case 'HoldPlaced':
-      return 'held';
-    case 'BookingConfirmed':
-      return 'confirmed';
-    case 'BookingCancelled':
-      return 'cancelled';
-    case 'HoldExpired':
-      return 'expired';
-    default:
-      return undefined;
-  }
-}
 
 function viewOf(row: BookingRow): BookingView {
   return {
@@ -642,11 +631,9 @@ function viewOf(row: BookingRow): BookingView {
 }
 
 function instant(value: string, field: string): string {
-  const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) {
-    throw new ValidationFailed(field, 'an RFC 3339 date-time with an offset');
-  }
-  return new Date(ms).toISOString();
+  const ms = parseInstant(value);
+  if (ms === undefined) throw new ValidationFailed(field, 'an RFC 3339 date-time with an offset');
+  return isoOf(ms);
 }
 
 function encodeCursor(start: string, id: string): string {

@@ -123,3 +123,22 @@ export type RoomScheduleEvent =
   | MaintenanceBlockPlaced
   | MaintenanceBlockLifted
   | SeriesOccurrencesSkipped;
+
+/** What the API calls a booking's state. */
+export type BookingStatus = 'held' | 'confirmed' | 'cancelled' | 'expired';
+
+/** The status a booking has after an event about it; `undefined` when the event leaves it as it was (a reschedule) or concerns no booking. */
+export const statusAfter = (type: RoomScheduleEvent['type']): BookingStatus | undefined => {
+  switch (type) {
+    case 'HoldPlaced':
+      return 'held';
+    case 'BookingConfirmed':
+      return 'confirmed';
+    case 'BookingCancelled':
+      return 'cancelled';
+    case 'HoldExpired':
+      return 'expired';
+    default:
+      return undefined;
+  }
+};

@@ -1,4 +1,4 @@
-import type { RoomScheduleEvent } from '@roomledger/booking-domain';
+import { statusAfter, type RoomScheduleEvent } from '@roomledger/booking-domain';
 import type { RecordedEvent } from '@roomledger/event-store';
 import { upsertIfNewer, type Projection } from '@roomledger/projections';
 import type { PoolClient } from 'pg';
@@ -236,7 +236,7 @@ function bookingRow(event: RecordedEvent<BookingEvent>): BookingRow {
     room_id: data.roomId,
     organizer_id: data.organizerId,
     title: 'title' in data ? data.title : null,
-    status: STATUS_AFTER[event.type],
+    status: statusAfter(event.type) ?? null,
     start_at: data.start,
     end_at: data.end,
     expires_at: 'expiresAt' in data ? data.expiresAt : null,
@@ -254,11 +254,3 @@ function bookingRow(event: RecordedEvent<BookingEvent>): BookingRow {
     data,
   };
 }
-
-const STATUS_AFTER: Record<BookingEvent['type'], string | null> = {
-  HoldPlaced: 'held',
-  BookingConfirmed: 'confirmed',
-  BookingCancelled: 'cancelled',
-  HoldExpired: 'expired',
-  BookingRescheduled: null,
-};
