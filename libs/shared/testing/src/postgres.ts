@@ -20,6 +20,9 @@ export async function createTestDatabase(prefix = 'rl_test'): Promise<TestDataba
     max: 10,
     idle_in_transaction_session_timeout: 10_000,
   });
+  // An idle pooled connection that the server ends (a forced drop, a restart) must not crash the test
+  // process with an unhandled 'error' event; a query on a dead connection still fails where it is made.
+  pool.on('error', () => undefined);
   return {
     url: url.toString(),
     name,
