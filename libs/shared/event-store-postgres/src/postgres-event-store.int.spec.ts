@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import {
   EventIdConflict,
   WrongExpectedVersion,
+  appendDecision,
+  eventIdFor,
   prepareAppend,
   type ExpectedState,
   type NewEvent,
@@ -102,6 +104,37 @@ describe('PostgreSQL event store', () => {
       'show idle_in_transaction_session_timeout',
     );
     expect(rows[0].idle_in_transaction_session_timeout).toBe('10s');
+  });
+
+  it('appends a decision under ids from its command, and answers a repeat decided on a newer state as already applied', async () => {
+    const stream = `decision${Date.now()}-1`;
+    const options = { commandId: 'command-1', actorId: 'alice', metadata: { correlationId: 'c-1' } };
+    const first = await appendDecision(store, stream, [{ type: 'Noted', data: { n: 1 } }], {
+      ...options,
+      revision: -1n,
+    });
+    expect(first).toMatchObject({ nextExpectedRevision: 0n });
+    await store.append(stream, [event()], { expected: 0n });
+    // The same command decided again on the newer state: the stream already holds its event.
+    const again = await appendDecision(store, stream, [{ type: 'Noted', data: { n: 1 } }], {
+      ...options,
+      revision: 1n,
+    });
+    expect(again).toBe('already_applied');
+    const events = [];
+    for await (const recorded of store.readStream(stream)) events.push(recorded);
+    expect(events).toHaveLength(2);
+    expect(events[0]).toMatchObject({
+      eventId: eventIdFor('command-1', 0),
+      metadata: { commandId: 'command-1', actorId: 'alice', causationId: 'command-1', correlationId: 'c-1' },
+    });
+    await expect(
+      appendDecision(store, stream, [{ type: 'Noted', data: {} }], {
+        ...options,
+        commandId: 'command-2',
+        revision: 0n,
+      }),
+    ).rejects.toBeInstanceOf(WrongExpectedVersion);
   });
 
   describe('group commit', () => {

@@ -6,3 +6,4 @@ export * from './event-store';
 export * from './expected-state';
 export * from './push-subscription';
 export * from './validation';
+export * from './decision';

@@ -5,12 +5,10 @@ import {
   type RoomScheduleState,
 } from '@roomledger/booking-domain';
 import {
-  EventIdConflict,
   WrongExpectedVersion,
-  eventIdFor,
+  appendDecision,
   type EventMetadata,
   type EventStore,
-  type NewEvent,
 } from '@roomledger/event-store';
 import { backoffDelay, type Backoff } from '@roomledger/retry';
 
@@ -142,20 +140,17 @@ export class RoomScheduleHandler {
         verified = true;
         continue;
       }
-      const metadata = {
-        ...context.metadata,
-        commandId: command.metadata.commandId,
-        actorId: command.metadata.actor.userId,
-      };
-      const toAppend: NewEvent<RoomScheduleEvent>[] = events.map((event, index) => ({
-        ...event,
-        eventId: eventIdFor(command.metadata.commandId, index),
-        metadata: { ...metadata, causationId: metadata.causationId ?? command.metadata.commandId },
-      }));
       try {
-        const result = await this.store.append(stream, toAppend, {
-          expected: loaded.revision < 0n ? 'no_stream' : loaded.revision,
+        const result = await appendDecision(this.store, stream, events, {
+          revision: loaded.revision,
+          commandId: command.metadata.commandId,
+          actorId: command.metadata.actor.userId,
+          metadata: context.metadata,
         });
+        if (result === 'already_applied') {
+          const current = await this.refresh(roomId);
+          return { ...current, events: [], firstRevision: current.revision + 1n, attempts: attempt };
+        }
         const state = events.reduce(roomSchedule.evolve, loaded.state);
         const next: LoadedSchedule = { state, revision: result.nextExpectedRevision };
         this.remember(roomId, next);
@@ -167,12 +162,6 @@ export class RoomScheduleHandler {
           attempts: attempt,
         };
       } catch (error) {
-        if (error instanceof EventIdConflict) {
-          // This command's events are in the stream already, from an earlier decision of the same
-          // command (a redelivered message, a retried request): it took effect then; nothing to do now.
-          const current = await this.refresh(roomId);
-          return { ...current, events: [], firstRevision: current.revision + 1n, attempts: attempt };
-        }
         if (!(error instanceof WrongExpectedVersion)) throw error;
         this.options.onConflict?.(roomId, attempt);
         if (attempt >= this.maxAttempts) throw new RoomContended(roomId, attempt);

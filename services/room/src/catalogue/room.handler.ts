@@ -1,11 +1,10 @@
 import { room, type RoomCommand, type RoomEvent, type RoomState } from '@roomledger/room-domain';
 import {
   WrongExpectedVersion,
-  eventIdFor,
+  appendDecision,
   type Checkpoint,
   type EventMetadata,
   type EventStore,
-  type NewEvent,
 } from '@roomledger/event-store';
 import { backoffDelay, type Backoff } from '@roomledger/retry';
 
@@ -46,8 +45,9 @@ export class RoomContended extends Error {
  * stream holds a handful of events (registration, a few changes, retirement), so it is read whole each
  * time: no cache, no snapshots.
  *
- * Event ids derive from the command id, so a command sent again appends nothing twice: if its first
- * decision was appended, the decider sees the result and answers with nothing to do (or a refusal).
+ * Event ids derive from the command id (`appendDecision`), so a command sent again appends nothing
+ * twice: the decider sees its first result and answers with nothing to do (or a refusal), and should it
+ * decide anew on a newer state, the store finds the command's ids already there and it is answered as done.
  */
 export class RoomHandler {
   private readonly maxAttempts: number;
@@ -70,20 +70,15 @@ export class RoomHandler {
       const loaded = await this.load(roomId);
       const events = room.decide(command, loaded.state);
       if (events.length === 0) return { ...loaded, events };
-      const toAppend: NewEvent<RoomEvent>[] = events.map((event, index) => ({
-        ...event,
-        eventId: eventIdFor(command.metadata.commandId, index),
-        metadata: {
-          ...metadata,
+      try {
+        const result = await appendDecision(this.store, roomStream(roomId), events, {
+          revision: loaded.revision,
           commandId: command.metadata.commandId,
           actorId: command.metadata.actor.userId,
-          causationId: metadata.causationId ?? command.metadata.commandId,
-        },
-      }));
-      try {
-        const result = await this.store.append(roomStream(roomId), toAppend, {
-          expected: loaded.revision < 0n ? 'no_stream' : loaded.revision,
+          metadata,
         });
+        // This command took effect earlier (a retried request decided again on a newer state).
+        if (result === 'already_applied') return { ...(await this.load(roomId)), events: [] };
         return {
           state: events.reduce(room.evolve, loaded.state),
           revision: result.nextExpectedRevision,
