@@ -20,9 +20,12 @@ export const ERROR_CODES = {
   version_mismatch: { http: 412, grpc: 10 }, // ABORTED
   idempotency_key_reused: { http: 422, grpc: 3 }, // INVALID_ARGUMENT
   policy_violation: { http: 422, grpc: 9 }, // FAILED_PRECONDITION
+  payload_too_large: { http: 413, grpc: 8 }, // RESOURCE_EXHAUSTED: the request body is over the edge's limit
+  unsupported_media_type: { http: 415, grpc: 3 }, // INVALID_ARGUMENT: a body that is not JSON
   rate_limited: { http: 429, grpc: 8 }, // RESOURCE_EXHAUSTED
   contended: { http: 503, grpc: 14 }, // UNAVAILABLE: a room stayed contended for every retry; safe to retry
   unavailable: { http: 503, grpc: 14 }, // UNAVAILABLE
+  deadline_exceeded: { http: 504, grpc: 4 }, // DEADLINE_EXCEEDED: the service behind the edge did not answer in time
   internal: { http: 500, grpc: 13 }, // INTERNAL
 } as const satisfies Record<string, { http: number; grpc: number }>;
 

@@ -21,6 +21,16 @@ export interface GrpcContract {
   protoFiles: string[];
 }
 
+/** A gRPC server a service runs itself instead of Nest's (the gateway's public edge is a proxy). */
+export interface OwnGrpcServer {
+  /** Starts listening on host:port (port 0: any free one) and says where. */
+  start(
+    app: INestApplication,
+    host: string,
+    port: number,
+  ): Promise<{ address: string; close(): Promise<void> }>;
+}
+
 export interface StartedService {
   app: INestApplication;
   httpUrl: string;
@@ -36,14 +46,36 @@ export async function startService(options: {
   module: unknown;
   config: ListenConfig;
   logger: Logger;
-  grpc?: GrpcContract;
+  grpc?: GrpcContract | OwnGrpcServer;
+  /** Adjusts the HTTP platform before routes are bound (body limits, timeouts). */
+  http?: (app: INestApplication) => void;
 }): Promise<StartedService> {
   const { config, logger } = options;
   const app = await NestFactory.create(options.module as never, {
     logger: new NestPinoLogger(logger),
     abortOnError: false,
   });
+  options.http?.(app);
   const grpc = options.grpc ?? { packages: [], protoFiles: [] };
+  if ('start' in grpc) {
+    await app.init();
+    const own = await grpc.start(app, config.GRPC_HOST, config.GRPC_PORT);
+    try {
+      await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+    } catch (error) {
+      await own.close();
+      throw error;
+    }
+    return {
+      app,
+      httpUrl: httpUrlOf(app, config.HTTP_HOST),
+      grpcAddress: own.address,
+      close: async () => {
+        await own.close();
+        await app.close();
+      },
+    };
+  }
   app.connectMicroservice<MicroserviceOptions>(
     {
       transport: Transport.GRPC,
@@ -58,10 +90,13 @@ export async function startService(options: {
   );
   await app.startAllMicroservices();
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
-  const address = app.getHttpServer().address() as { port: number };
-  const httpUrl = `http://${config.HTTP_HOST}:${address.port}`;
   const grpcAddress = `${config.GRPC_HOST}:${config.GRPC_PORT}`;
-  return { app, httpUrl, grpcAddress, close: () => app.close() };
+  return { app, httpUrl: httpUrlOf(app, config.HTTP_HOST), grpcAddress, close: () => app.close() };
+}
+
+function httpUrlOf(app: INestApplication, host: string): string {
+  const address = app.getHttpServer().address() as { port: number };
+  return `http://${host}:${address.port}`;
 }
 
 /** Runs a service as a process: start, log where it listens, stop cleanly on SIGTERM/SIGINT. */

@@ -31,4 +31,20 @@ describe('Readiness', () => {
     );
     expect(report.checks.redis).toMatchObject({ status: 'down', error: 'redis did not answer in 50 ms' });
   });
+
+  it('is degraded, not unready, when only an optional dependency is down, and says what is reduced', async () => {
+    const down = async () => Promise.reject(new Error('connection refused'));
+    const report = await runReadinessChecks('gateway', [
+      { name: 'room', check: async () => undefined },
+      { name: 'redis', check: down, optional: { whenDown: 'rate limits are not enforced' } },
+    ]);
+    expect(report.status).toBe('degraded');
+    expect(report.checks.redis).toMatchObject({ status: 'down', degraded: 'rate limits are not enforced' });
+
+    const both = await runReadinessChecks('gateway', [
+      { name: 'room', check: down },
+      { name: 'redis', check: down, optional: { whenDown: 'rate limits are not enforced' } },
+    ]);
+    expect(both.status).toBe('not_ready');
+  });
 });

@@ -6,6 +6,11 @@ import type { Pool } from 'pg';
 export interface ReadinessCheck {
   name: string;
   check(): Promise<Record<string, unknown> | void>;
+  /**
+   * A dependency the service can serve without, in a reduced way: when it is down the report says
+   * `degraded` (HTTP 200) instead of `not_ready`, and names what is reduced.
+   */
+  optional?: { whenDown: string };
   /** Releases what the check holds open (a connection of its own), at shutdown. */
   close?(): Promise<void>;
 }
@@ -13,12 +18,15 @@ export interface ReadinessCheck {
 export interface CheckReport {
   status: 'up' | 'down';
   latencyMs: number;
+  /** For an optional dependency that is down: what the service does without it. */
+  degraded?: string;
   error?: string;
   [detail: string]: unknown;
 }
 
 export interface ReadinessReport {
-  status: 'ready' | 'not_ready';
+  /** `degraded`: serving, without an optional dependency (see the check's `degraded`). */
+  status: 'ready' | 'degraded' | 'not_ready';
   service: string;
   checks: Record<string, CheckReport>;
 }
@@ -42,14 +50,22 @@ export async function runReadinessChecks(
         const details = (error as { details?: Record<string, unknown> } | undefined)?.details;
         return [
           readiness.name,
-          { status: 'down', latencyMs: elapsed(started), error: describe(error), ...details },
+          {
+            status: 'down',
+            latencyMs: elapsed(started),
+            error: describe(error),
+            ...(readiness.optional ? { degraded: readiness.optional.whenDown } : {}),
+            ...details,
+          },
         ];
       }
     }),
   );
   const report = Object.fromEntries(entries);
-  const ready = entries.every(([, entry]) => entry.status === 'up');
-  return { status: ready ? 'ready' : 'not_ready', service, checks: report };
+  const down = entries.filter(([, entry]) => entry.status !== 'up');
+  const status =
+    down.length === 0 ? 'ready' : down.every(([, entry]) => entry.degraded) ? 'degraded' : 'not_ready';
+  return { status, service, checks: report };
 }
 
 export const postgresCheck = (pool: Pool): ReadinessCheck => ({
@@ -100,7 +116,7 @@ export const downstreamCheck = (name: string, baseUrl: string): ReadinessCheck =
       throw new Error(`${name} unreachable at ${baseUrl}: ${describe(error)}`);
     });
     const report = (await response.json()) as ReadinessReport;
-    if (!response.ok || report.status !== 'ready') {
+    if (!response.ok || report.status === 'not_ready') {
       const down = Object.entries(report.checks ?? {})
         .filter(([, check]) => check.status !== 'up')
         .map(([dependency]) => dependency);
@@ -108,7 +124,7 @@ export const downstreamCheck = (name: string, baseUrl: string): ReadinessCheck =
         details: { checks: report.checks },
       });
     }
-    return { checks: report.checks };
+    return { ...(report.status === 'degraded' ? { degraded: true } : {}), checks: report.checks };
   },
 });
 

@@ -12,7 +12,8 @@ export interface ServiceDependencies {
   service: string;
   logger: Logger;
   postgres?: { url: string; maxConnections?: number };
-  redis?: { url: string };
+  /** `optional`: the service serves without Redis, reduced as `whenDown` says (readiness: degraded). */
+  redis?: { url: string; optional?: { whenDown: string } };
   kafka?: { brokers: string[] };
   /** Dependencies other than our servers, e.g. an SMTP relay or the services behind the gateway. */
   extraChecks?: ReadinessCheck[];
@@ -29,7 +30,7 @@ export function serviceModules(dependencies: ServiceDependencies): DynamicModule
   );
   const checkFor = new Map<symbol, (client: never) => ReadinessCheck>([
     [PG_POOL, (pool: Pool) => postgresCheck(pool)],
-    [REDIS, (client: Redis) => redisCheck(client)],
+    [REDIS, (client: Redis) => ({ ...redisCheck(client), optional: redis?.optional })],
     [KAFKA, (client: Kafka) => kafkaCheck(client)],
   ]);
   return [

@@ -35,7 +35,7 @@ class HealthController {
   @Get('ready')
   async ready(@Res({ passthrough: true }) response: Response) {
     const report = await runReadinessChecks(this.service, this.checks);
-    response.status(report.status === 'ready' ? 200 : 503);
+    response.status(report.status === 'not_ready' ? 503 : 200);
     return report;
   }
 }
@@ -67,7 +67,9 @@ class GrpcHealthController {
   @GrpcMethod('Health', 'Check')
   async check() {
     const report = await runReadinessChecks(this.service, this.checks);
-    return { status: report.status === 'ready' ? ServingStatus.SERVING : ServingStatus.NOT_SERVING };
+    return {
+      status: report.status === 'not_ready' ? ServingStatus.NOT_SERVING : ServingStatus.SERVING,
+    };
   }
 }
 
