@@ -1,0 +1,253 @@
+import {
+  createParamDecorator,
+  Inject,
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { currentTraceIds } from '@roomledger/observability';
+import { LOGGER, type Caller } from '@roomledger/service-runtime';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { from, lastValueFrom, type Observable } from 'rxjs';
+import type { z } from 'zod';
+import type { GatewayConfig } from '../config';
+import { isAdmin, TokenVerifier } from './authentication';
+import {
+  commandIdFor,
+  IdempotencyStore,
+  invalidIdempotencyKey,
+  requestHash,
+  type StoredResponse,
+} from './idempotency';
+import { isReply, OPERATION, type AnyOperation, type EdgeRequest } from './operation';
+import { ProblemError, problemBody } from './problem';
+import { rateLimitHeaders, SlidingWindowLimiter, type RateLimitRule } from './rate-limit';
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+/** The handler's view of the request: `@Edge() request: EdgeRequest<typeof someOperation>`. */
+export const Edge = createParamDecorator(
+  (_: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<{ edge: EdgeRequest }>().edge,
+);
+
+/**
+ * What every public REST operation gets, in this order: authentication (bearer token, role), rate
+ * limits (per user and per IP, in Redis), input validation against the operation's schemas, `If-Match`,
+ * and `Idempotency-Key` (the first response kept for a day and replayed; the key becomes the command id).
+ * Routes without an operation (health, metrics, docs) pass through untouched.
+ */
+@Injectable()
+export class EdgeInterceptor implements NestInterceptor {
+  private readonly reflector = new Reflector();
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
+    @Inject(SlidingWindowLimiter) private readonly limiter: SlidingWindowLimiter,
+    @Inject(IdempotencyStore) private readonly idempotency: IdempotencyStore,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const spec = this.reflector.get<AnyOperation | undefined>(OPERATION, context.getHandler());
+    if (!spec) return next.handle();
+    const request = context.switchToHttp().getRequest<Request & { edge?: EdgeRequest }>();
+    const response = context.switchToHttp().getResponse<Response>();
+    return from(this.handle(spec, request, response, next));
+  }
+
+  private async handle(
+    spec: AnyOperation,
+    request: Request & { edge?: EdgeRequest },
+    response: Response,
+    next: CallHandler,
+  ): Promise<unknown> {
+    const ip = request.socket.remoteAddress ?? 'unknown';
+    const caller =
+      spec.access === 'public' ? undefined : await this.verifier.verify(request.headers.authorization);
+    if (spec.access === 'admin' && caller && !isAdmin(caller)) {
+      throw new ProblemError('forbidden', 'this operation is for admins');
+    }
+    await this.admit(spec, caller, ip, response);
+    const input = validate(spec, request);
+    const expectedVersion = ifMatchVersion(spec, request.headers['if-match']);
+    const key = request.headers['idempotency-key'];
+    const scope = caller ? `user:${caller.userId}` : `ip:${ip}`;
+    if (typeof key !== 'string' || spec.method === 'get') {
+      request.edge = { ...input, caller, expectedVersion, ip };
+      return this.respond(await lastValueFrom(next.handle(), { defaultValue: undefined }), response);
+    }
+    const invalid = invalidIdempotencyKey(key);
+    if (invalid) throw new ProblemError('validation_failed', `Idempotency-Key ${invalid}`);
+    const hash = requestHash(spec.method, request.path, {
+      body: request.body ?? null,
+      ifMatch: expectedVersion,
+    });
+    const claim = await this.idempotency.claim(scope, key, hash).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'idempotency store unavailable');
+      throw new ProblemError(
+        'unavailable',
+        'Idempotency-Key cannot be honoured right now (store unavailable); retry',
+      );
+    });
+    if (claim.outcome === 'replay') return this.replay(claim.response, response);
+    if (claim.outcome === 'in_progress') {
+      throw new ProblemError(
+        'idempotency_in_progress',
+        'the first request with this Idempotency-Key is still running',
+      );
+    }
+    if (claim.outcome === 'reused') {
+      throw new ProblemError(
+        'idempotency_key_reused',
+        'this Idempotency-Key was used with a different request',
+      );
+    }
+    request.edge = { ...input, caller, expectedVersion, ip, commandId: commandIdFor(scope, key) };
+    let stored: StoredResponse;
+    try {
+      const body = this.respond(await lastValueFrom(next.handle(), { defaultValue: undefined }), response);
+      stored = {
+        status: response.statusCode,
+        headers: keptHeaders(response),
+        body: JSON.stringify(body ?? null),
+      };
+    } catch (error) {
+      if (!(error instanceof ProblemError) || error.status >= 500 || error.status === 429) {
+        // Nothing worth keeping: a retry with the key runs again (the same command id, so no double decision).
+        await this.idempotency.release(scope, key).catch(() => undefined);
+        throw error;
+      }
+      stored = {
+        status: error.status,
+        headers: { 'content-type': 'application/problem+json', ...error.headers },
+        body: JSON.stringify(
+          problemBody(error, { instance: request.originalUrl, traceId: currentTraceIds()?.trace_id }),
+        ),
+      };
+      await this.keep(scope, key, hash, stored);
+      throw error;
+    }
+    await this.keep(scope, key, hash, stored);
+    return JSON.parse(stored.body) as unknown;
+  }
+
+  /** Rate limits: per IP on every route, per user by reads and writes, and tighter per IP on auth. */
+  private async admit(spec: AnyOperation, caller: Caller | undefined, ip: string, response: Response) {
+    if (!this.config.RATE_LIMITS_ENABLED) return;
+    const windowMs = this.config.RATE_LIMIT_WINDOW_SECONDS * 1_000;
+    const rule = (name: string, limit: number): RateLimitRule => ({ name, limit, windowMs });
+    const write = spec.method !== 'get';
+    const checks = [
+      { key: `ip:${ip}`, rule: rule('ip', this.config.RATE_LIMIT_IP_REQUESTS) },
+      ...(spec.rateLimit === 'auth'
+        ? [{ key: `ip:${ip}:auth`, rule: rule('auth', this.config.RATE_LIMIT_IP_AUTH) }]
+        : []),
+      ...(caller
+        ? [
+            {
+              key: `user:${caller.userId}:${write ? 'writes' : 'reads'}`,
+              rule: write
+                ? rule('user-writes', this.config.RATE_LIMIT_USER_WRITES)
+                : rule('user-reads', this.config.RATE_LIMIT_USER_READS),
+            },
+          ]
+        : []),
+    ];
+    let decision;
+    try {
+      decision = await this.limiter.hit(checks);
+    } catch (error) {
+      // Documented: without Redis the gateway serves unlimited rather than refusing everyone.
+      this.logger.warn({ err: error }, 'rate limiter unavailable; request admitted without a limit');
+      return;
+    }
+    const headers = rateLimitHeaders(decision);
+    if (!decision.allowed) {
+      throw new ProblemError(
+        'rate_limited',
+        `rate limit "${decision.rule.name}" reached; retry later`,
+        {},
+        headers,
+      );
+    }
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  }
+
+  private respond(result: unknown, response: Response): unknown {
+    if (!isReply(result)) return result;
+    if (result.version !== undefined) response.setHeader('ETag', `"${result.version}"`);
+    if (result.location) response.setHeader('Location', result.location);
+    return result.body;
+  }
+
+  private replay(stored: StoredResponse, response: Response): unknown {
+    for (const [name, value] of Object.entries(stored.headers)) response.setHeader(name, value);
+    response.setHeader('Idempotent-Replayed', 'true');
+    response.status(stored.status);
+    if (stored.status >= 400) {
+      response.type('application/problem+json').send(stored.body);
+      return undefined;
+    }
+    return JSON.parse(stored.body) as unknown;
+  }
+
+  private async keep(scope: string, key: string, hash: string, stored: StoredResponse) {
+    await this.idempotency.complete(scope, key, hash, stored).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'could not keep an idempotent response; a retry will run again');
+    });
+  }
+}
+
+function keptHeaders(response: Response): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of ['etag', 'location']) {
+    const value = response.getHeader(name);
+    if (typeof value === 'string') kept[name] = value;
+  }
+  return kept;
+}
+
+/** Parses path, query and body with the operation's schemas; every problem found is reported at once. */
+function validate(spec: AnyOperation, request: Request): Pick<EdgeRequest, 'params' | 'query' | 'body'> {
+  const errors: { field: string; message: string }[] = [];
+  const parse = (where: string, schema: z.ZodType | undefined, value: unknown) => {
+    if (!schema) return where === 'body' ? undefined : {};
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      errors.push({ field: [where, ...issue.path.map(String)].join('.'), message: issue.message });
+    }
+    return undefined;
+  };
+  if (
+    spec.body &&
+    request.body !== undefined &&
+    !request.is('application/json') &&
+    Number(request.headers['content-length'] ?? 0) > 0
+  ) {
+    throw new ProblemError('unsupported_media_type', 'send the body as application/json');
+  }
+  const params = parse('path', spec.params, request.params);
+  const query = parse('query', spec.query, request.query);
+  const body = parse('body', spec.body, spec.body ? (request.body ?? {}) : undefined);
+  if (errors.length) {
+    throw new ProblemError('validation_failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), {
+      errors,
+    });
+  }
+  return { params, query, body } as Pick<EdgeRequest, 'params' | 'query' | 'body'>;
+}
+
+/** `If-Match: "7"` (or `W/"7"`) → 7; `*` or absent → 0 (unconditional). */
+function ifMatchVersion(spec: AnyOperation, header: string | undefined): number {
+  if (!header || !spec.ifMatch || header.trim() === '*') return 0;
+  const match = /^\s*(?:W\/)?"(\d{1,15})"\s*$/.exec(header);
+  if (!match || Number(match[1]) < 1) {
+    throw new ProblemError('version_mismatch', 'If-Match must be the ETag of the resource, e.g. "3"');
+  }
+  return Number(match[1]);
+}
