@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   AlreadyExists,
   InvalidBookingState,
@@ -17,7 +16,7 @@ import {
   type RoomScheduleEvent,
   type TimeSpan,
 } from '@roomledger/booking-domain';
-import type { EventMetadata } from '@roomledger/event-store';
+import { uuidV5, type EventMetadata } from '@roomledger/event-store';
 import type { Pool } from 'pg';
 import type { Decision, RoomScheduleHandler } from './schedule/room-schedule.handler';
 
@@ -123,6 +122,11 @@ interface BookingRow {
  * (availability, alternatives) fold the room's stream too; lists and lookups by id read the
  * `booking_read` projection (eventually consistent, typically within tens of milliseconds).
  */
+/** Ids the service chooses are derived from the command id, so a repeated command names the same booking. */
+const BOOKING_ID_NAMESPACE = '5b0e1f0a-3a4d-4c55-9d7e-6f1b2c3d4e5f';
+const derivedId = (kind: 'booking' | 'maintenance', context: RequestContext) =>
+  uuidV5(`${kind}/${context.commandId}`, BOOKING_ID_NAMESPACE);
+
 export class BookingApplication {
   private readonly clock: () => Date;
 
@@ -138,7 +142,7 @@ export class BookingApplication {
     context: RequestContext,
     input: NewBookingInput & { ttlSeconds?: number },
   ): Promise<BookingView> {
-    const bookingId = input.bookingId || randomUUID();
+    const bookingId = input.bookingId || derivedId('booking', context);
     return this.newBooking(context, input.roomId, bookingId, input, {
       type: 'PlaceHold',
       data: {
@@ -150,7 +154,7 @@ export class BookingApplication {
   }
 
   async bookDirectly(context: RequestContext, input: NewBookingInput): Promise<BookingView> {
-    const bookingId = input.bookingId || randomUUID();
+    const bookingId = input.bookingId || derivedId('booking', context);
     return this.newBooking(context, input.roomId, bookingId, input, {
       type: 'BookDirectly',
       data: this.newBookingData(input, bookingId),
@@ -290,7 +294,7 @@ export class BookingApplication {
     context: RequestContext,
     input: { roomId: string; start: string; end: string; reason?: string; force?: boolean; blockId?: string },
   ): Promise<MaintenanceView> {
-    const blockId = input.blockId || randomUUID();
+    const blockId = input.blockId || derivedId('maintenance', context);
     const decision = await this.handler.handle(
       input.roomId,
       {
@@ -524,8 +528,9 @@ export class BookingApplication {
       const decision = await this.handler.handle(roomId, command, context);
       return this.bookingAfter(decision, bookingId);
     } catch (error) {
-      // The same request sent again (same booking id, same slot, same organizer): answer as the first time.
-      if (error instanceof AlreadyExists && input.bookingId) {
+      // The same request sent again (same booking id, given or derived from the same command id; same
+      // slot, same organizer): answer as the first time.
+      if (error instanceof AlreadyExists) {
         const existing = await this.getBooking(bookingId).catch(() => undefined);
         const organizerId = input.organizerId || context.actor.userId;
         if (

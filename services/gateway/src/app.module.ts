@@ -3,6 +3,7 @@ import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   downstreamCheck,
+  LOGGER,
   REDIS,
   serviceModules,
   startService,
@@ -15,12 +16,14 @@ import type { GatewayConfig } from './config';
 import { TokenVerifier } from './edge/authentication';
 import { DocsHttpController, OPENAPI_DOCUMENT } from './edge/docs.http-controller';
 import { Downstream } from './edge/downstream';
-import { EdgeInterceptor, GATEWAY_CONFIG } from './edge/edge.interceptor';
-import { IdempotencyStore } from './edge/idempotency';
+import { Admission } from './edge/admission';
+import { EdgeInterceptor } from './edge/edge.interceptor';
+import { commandIdFor, IdempotencyStore } from './edge/idempotency';
 import { openApiDocument } from './edge/openapi';
 import { operationsOf } from './edge/operation';
 import { ProblemFilter } from './edge/problem.filter';
 import { SlidingWindowLimiter } from './edge/rate-limit';
+import { publicGrpcServer } from './grpc-edge/public-grpc.server';
 import { RoomsHttpController } from './rooms/rooms.http-controller';
 import { UsersHttpController } from './users/users.http-controller';
 
@@ -58,7 +61,6 @@ export class GatewayAppModule {
       }),
       controllers: [DocsHttpController, ...API_CONTROLLERS],
       providers: [
-        { provide: GATEWAY_CONFIG, useValue: config },
         {
           provide: TokenVerifier,
           useValue: new TokenVerifier(
@@ -83,9 +85,10 @@ export class GatewayAppModule {
         },
         DownstreamLifecycle,
         {
-          provide: SlidingWindowLimiter,
-          inject: [REDIS],
-          useFactory: (redis: Redis) => new SlidingWindowLimiter(redis),
+          provide: Admission,
+          inject: [REDIS, LOGGER],
+          useFactory: (redis: Redis, log: Logger) =>
+            new Admission(config, new SlidingWindowLimiter(redis), log),
         },
         {
           provide: IdempotencyStore,
@@ -110,6 +113,24 @@ export function startGateway(config: GatewayConfig, logger: Logger): Promise<Sta
     module: GatewayAppModule.forRoot(config, logger),
     config,
     logger,
+    // The public gRPC edge: the services' own contracts, forwarded after the same authentication and limits.
+    grpc: {
+      start: (app, host, port) =>
+        publicGrpcServer({
+          downstream: {
+            booking: config.BOOKING_SERVICE_GRPC_ADDRESS,
+            room: config.ROOM_SERVICE_GRPC_ADDRESS,
+            user: config.USER_SERVICE_GRPC_ADDRESS,
+          },
+          verifier: app.get(TokenVerifier),
+          admit: async ({ caller, peer, service, write }) => {
+            await app.get(Admission).admit({ caller, ip: peer, write, auth: service === 'user' && !caller });
+          },
+          commandIdFor,
+          defaultTimeoutMs: config.REQUEST_TIMEOUT_MS,
+          logger,
+        }).start(app, host, port),
+    },
     http: (app) => {
       const express = app as NestExpressApplication;
       express.useBodyParser('json', {

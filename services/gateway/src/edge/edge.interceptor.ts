@@ -8,12 +8,12 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { currentTraceIds } from '@roomledger/observability';
-import { LOGGER, type Caller } from '@roomledger/service-runtime';
+import { LOGGER } from '@roomledger/service-runtime';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import type { z } from 'zod';
-import type { GatewayConfig } from '../config';
+import { Admission } from './admission';
 import { isAdmin, TokenVerifier } from './authentication';
 import {
   commandIdFor,
@@ -24,9 +24,6 @@ import {
 } from './idempotency';
 import { isReply, OPERATION, type AnyOperation, type EdgeRequest } from './operation';
 import { ProblemError, problemBody } from './problem';
-import { rateLimitHeaders, SlidingWindowLimiter, type RateLimitRule } from './rate-limit';
-
-export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
 /** The handler's view of the request: `@Edge() request: EdgeRequest<typeof someOperation>`. */
 export const Edge = createParamDecorator(
@@ -44,9 +41,8 @@ export class EdgeInterceptor implements NestInterceptor {
   private readonly reflector = new Reflector();
 
   constructor(
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
-    @Inject(SlidingWindowLimiter) private readonly limiter: SlidingWindowLimiter,
+    @Inject(Admission) private readonly admission: Admission,
     @Inject(IdempotencyStore) private readonly idempotency: IdempotencyStore,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -71,11 +67,18 @@ export class EdgeInterceptor implements NestInterceptor {
     if (spec.access === 'admin' && caller && !isAdmin(caller)) {
       throw new ProblemError('forbidden', 'this operation is for admins');
     }
-    await this.admit(spec, caller, ip, response);
+    const limits = await this.admission.admit({
+      caller,
+      ip,
+      write: spec.method !== 'get',
+      auth: spec.rateLimit === 'auth',
+    });
+    for (const [name, value] of Object.entries(limits)) response.setHeader(name, value);
     const input = validate(spec, request);
     const expectedVersion = ifMatchVersion(spec, request.headers['if-match']);
     const key = request.headers['idempotency-key'];
-    const scope = caller ? `user:${caller.userId}` : `ip:${ip}`;
+    // The same scope as the gRPC edge's, so one key is one decision whichever way it comes.
+    const scope = caller ? caller.userId : `ip:${ip}`;
     if (typeof key !== 'string' || spec.method === 'get') {
       request.edge = { ...input, caller, expectedVersion, ip };
       return this.respond(await lastValueFrom(next.handle(), { defaultValue: undefined }), response);
@@ -133,48 +136,6 @@ export class EdgeInterceptor implements NestInterceptor {
     }
     await this.keep(scope, key, hash, stored);
     return JSON.parse(stored.body) as unknown;
-  }
-
-  /** Rate limits: per IP on every route, per user by reads and writes, and tighter per IP on auth. */
-  private async admit(spec: AnyOperation, caller: Caller | undefined, ip: string, response: Response) {
-    if (!this.config.RATE_LIMITS_ENABLED) return;
-    const windowMs = this.config.RATE_LIMIT_WINDOW_SECONDS * 1_000;
-    const rule = (name: string, limit: number): RateLimitRule => ({ name, limit, windowMs });
-    const write = spec.method !== 'get';
-    const checks = [
-      { key: `ip:${ip}`, rule: rule('ip', this.config.RATE_LIMIT_IP_REQUESTS) },
-      ...(spec.rateLimit === 'auth'
-        ? [{ key: `ip:${ip}:auth`, rule: rule('auth', this.config.RATE_LIMIT_IP_AUTH) }]
-        : []),
-      ...(caller
-        ? [
-            {
-              key: `user:${caller.userId}:${write ? 'writes' : 'reads'}`,
-              rule: write
-                ? rule('user-writes', this.config.RATE_LIMIT_USER_WRITES)
-                : rule('user-reads', this.config.RATE_LIMIT_USER_READS),
-            },
-          ]
-        : []),
-    ];
-    let decision;
-    try {
-      decision = await this.limiter.hit(checks);
-    } catch (error) {
-      // Documented: without Redis the gateway serves unlimited rather than refusing everyone.
-      this.logger.warn({ err: error }, 'rate limiter unavailable; request admitted without a limit');
-      return;
-    }
-    const headers = rateLimitHeaders(decision);
-    if (!decision.allowed) {
-      throw new ProblemError(
-        'rate_limited',
-        `rate limit "${decision.rule.name}" reached; retry later`,
-        {},
-        headers,
-      );
-    }
-    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
   }
 
   private respond(result: unknown, response: Response): unknown {

@@ -58,14 +58,9 @@ function operationObject(spec: AnyOperation): ZodOpenApiOperationObject {
     ...(spec.method === 'get'
       ? {}
       : {
-          'Idempotency-Key': z
-            .string()
-            .min(1)
-            .max(255)
-            .optional()
-            .meta({
-              description: 'Repeats of the same request with this key return the first response (24 h).',
-            }),
+          'Idempotency-Key': z.string().min(1).max(255).optional().meta({
+            description: 'Repeats of the same request with this key return the first response (24 h).',
+          }),
         }),
     ...(spec.ifMatch
       ? {
