@@ -224,6 +224,9 @@ export class BookingApplication {
     bookingId: string,
     input: { roomId: string; start?: string; end?: string; expectedVersion?: number },
   ): Promise<BookingView> {
+    // The move copies the booking's interval and title into the new room: read them after the read
+    // model has caught up with every decision so far, so a change made just before is not lost.
+    await this.options.awaitReadModel?.(READ_MODEL_WAIT_MS).catch(() => undefined);
     const current = await this.getBooking(bookingId);
     if (current.roomId === input.roomId) {
       if (!input.start || !input.end) return current;
@@ -287,6 +290,9 @@ export class BookingApplication {
         .catch(() => undefined);
       throw error;
     }
+    // Commands by booking id find its room in the read model: let it see the move before answering, so
+    // the caller's next command goes to the new room.
+    await this.options.awaitReadModel?.(READ_MODEL_WAIT_MS).catch(() => undefined);
     return this.bookingAfter(moved, bookingId);
   }
 

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from './eventually';
 import { freePort } from './ports';
-import { testStack } from './stack';
+import { createTestDatabase } from './postgres';
+import { testStack, uniqueSuffix } from './stack';
 
 const root = join(__dirname, '../../../..');
 
@@ -21,7 +22,8 @@ export interface RunningSystem {
 
 /**
  * The whole system as real processes on free ports, built and started exactly as `npm start` does
- * (compiled output, one process per service), against the test servers.
+ * (compiled output, one process per service), against the test servers, on a database of its own: a
+ * system that `npm start` runs meanwhile (its relays hold their leases in its database) is not disturbed.
  */
 export async function startSystem(options: { env?: Record<string, string> } = {}): Promise<RunningSystem> {
   const build = spawnSync(
@@ -44,8 +46,11 @@ export async function startSystem(options: { env?: Record<string, string> } = {}
       ),
     ),
   );
+  const database = await createTestDatabase('rl_system');
   const children: ChildProcess[] = [];
-  const stop = async () => {
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= stopAll());
+  const stopAll = async () => {
     await Promise.all(
       children.map(
         (child) =>
@@ -56,15 +61,25 @@ export async function startSystem(options: { env?: Record<string, string> } = {}
           }),
       ),
     );
+    await database.drop();
   };
   const logs: string[] = [];
+  // Consumer groups of their own too: a group shared with a running `npm start` would split the
+  // partitions of both systems' topics between them.
+  const groupSuffix = uniqueSuffix();
   for (const service of services) {
+    const ownGroups = Object.fromEntries(
+      Object.entries(service.env)
+        .filter(([name]) => name.endsWith('_GROUP_ID'))
+        .map(([name, group]) => [name, `${group}.${groupSuffix}`]),
+    );
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
       ...service.env,
+      ...ownGroups,
       HTTP_PORT: String(ports[service.name].http),
       GRPC_PORT: String(ports[service.name].grpc),
-      DATABASE_URL: testStack.databaseUrl,
+      DATABASE_URL: database.url,
       REDIS_URL: testStack.redisUrl,
       KAFKA_BROKERS: testStack.kafkaBrokers.join(','),
       SMTP_URL: testStack.smtpUrl,
