@@ -88,7 +88,11 @@ export class GatewayAppModule {
           provide: Admission,
           inject: [REDIS, LOGGER],
           useFactory: (redis: Redis, log: Logger) =>
-            new Admission(config, new SlidingWindowLimiter(redis), log),
+            new Admission(
+              config,
+              new SlidingWindowLimiter(redis, { prefix: `${config.REDIS_KEY_PREFIX}:rate` }),
+              log,
+            ),
         },
         {
           provide: IdempotencyStore,
@@ -96,6 +100,7 @@ export class GatewayAppModule {
           useFactory: (redis: Redis) =>
             new IdempotencyStore(redis, {
               ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+              prefix: `${config.REDIS_KEY_PREFIX}:idempotency`,
               // A claim outlives the longest request, so a repeat meanwhile is "in progress", not a second run.
               lockSeconds: Math.ceil(config.REQUEST_TIMEOUT_MS / 1_000) + 5,
             }),

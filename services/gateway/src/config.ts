@@ -40,6 +40,11 @@ export const configSchema = z.object({
   RATE_LIMIT_IP_REQUESTS: perWindow(3_000),
   /** Per client IP address and window, on register, login and refresh (password guessing). */
   RATE_LIMIT_IP_AUTH: perWindow(30),
+  /** Prefix of the gateway's Redis keys (rate limits, idempotency records): deployments sharing a Redis keep apart. */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'letters, digits and . _ : - (at most 64)')
+    .default('roomledger'),
   /** How long a write's Idempotency-Key and its first response are kept. */
   IDEMPOTENCY_TTL_SECONDS: env.positiveInt(86_400),
   /** The deadline of each call to a service behind the gateway (HTTP 504, gRPC DEADLINE_EXCEEDED). */

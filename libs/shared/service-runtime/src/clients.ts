@@ -17,6 +17,8 @@ export function createPool(url: string, applicationName: string, max = 10): Pool
   });
 }
 
+const REDIS_CONNECT_WAIT_MS = 2_000;
+
 export function createRedis(url: string): Redis {
   // Fail commands fast while Redis is away instead of queueing them without bound.
   return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
@@ -69,7 +71,7 @@ export class RedisModule {
         {
           provide: REDIS,
           inject: [LOGGER],
-          useFactory: (logger: Logger) => {
+          useFactory: async (logger: Logger) => {
             const redis = createRedis(url);
             let reported = false;
             redis.on('error', (error) => {
@@ -79,6 +81,12 @@ export class RedisModule {
             redis.on('ready', () => {
               reported = false;
             });
+            // Commands are not queued while connecting, so give the connection a moment before serving;
+            // without Redis the service still starts (what it does then is its own readiness's story).
+            await Promise.race([
+              new Promise((resolve) => redis.once('ready', resolve)),
+              new Promise((resolve) => setTimeout(resolve, REDIS_CONNECT_WAIT_MS).unref()),
+            ]);
             return redis;
           },
         },

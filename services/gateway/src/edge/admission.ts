@@ -18,6 +18,8 @@ export interface Admittance {
  * `rate_limited` with them and `Retry-After`. Without Redis it admits (see WITHOUT_REDIS).
  */
 export class Admission {
+  private degraded = false;
+
   constructor(
     private readonly config: GatewayConfig,
     private readonly limiter: SlidingWindowLimiter,
@@ -53,9 +55,14 @@ export class Admission {
     try {
       decision = await this.limiter.hit(checks);
     } catch (error) {
-      this.logger.warn({ err: error }, 'rate limiter unavailable; request admitted without a limit');
+      // Once per outage, not once per request.
+      if (!this.degraded)
+        this.logger.warn({ err: error }, 'rate limiter unavailable; admitting without limits');
+      this.degraded = true;
       return {};
     }
+    if (this.degraded) this.logger.info('rate limiter available again');
+    this.degraded = false;
     const headers = rateLimitHeaders(decision);
     if (!decision.allowed) {
       throw new ProblemError(

@@ -184,12 +184,9 @@ function validate(spec: AnyOperation, request: Request): Pick<EdgeRequest, 'para
     }
     return undefined;
   };
-  if (
-    spec.body &&
-    request.body !== undefined &&
-    !request.is('application/json') &&
-    Number(request.headers['content-length'] ?? 0) > 0
-  ) {
+  const hasBody =
+    Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+  if (spec.body && hasBody && !request.is(['application/json', 'application/*+json'])) {
     throw new ProblemError('unsupported_media_type', 'send the body as application/json');
   }
   const params = parse('path', spec.params, request.params);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -55,6 +55,7 @@ import { configSchema as userConfig } from '../../../user/src/config';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { testSigningKeys } from '../../../user/src/user.fixtures';
 import { TokenVerifier } from '../edge/authentication';
+import { commandIdFor } from '../edge/idempotency';
 import { ProblemError } from '../edge/problem';
 import { publicGrpcServer, type AdmittedCall, type PublicGrpcOptions } from './public-grpc.server';
 
@@ -75,8 +76,6 @@ describe('The public gRPC edge', () => {
   const runId = randomUUID().slice(0, 8);
   const day0 = Math.ceil(Date.now() / 86_400_000) * 86_400_000 + 86_400_000; // tomorrow 00:00 UTC
   const at = (minutes: number) => new Date(day0 + minutes * 60_000).toISOString().replace('.000Z', 'Z');
-  const commandIdFor = (scope: string, key: string) =>
-    `gw-${createHash('sha256').update(`${scope}\n${key}`).digest('hex').slice(0, 32)}`;
   const logger = createLogger({ service: 'gateway', level: process.env.ROOMLEDGER_TEST_LOG_LEVEL ?? 'warn' });
   const admitted: AdmittedCall[] = [];
   let refuseAdmission = false;
