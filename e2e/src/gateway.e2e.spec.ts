@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { status as grpcStatus } from '@grpc/grpc-js';
+import { decodeErrorInfo } from '@roomledger/contracts';
 import {
   createFeedTopics,
-  decodeErrorInfo,
   eventually,
   grpcClient,
   startSystem,

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import type { ServiceError } from '@grpc/grpc-js';
 import { createKafka } from '@roomledger/messaging';
-import { decodeErrorInfo } from '@roomledger/service-runtime';
+import { decodeErrorInfo } from '@roomledger/contracts';
 import { pino } from 'pino';
 import {
   admin,

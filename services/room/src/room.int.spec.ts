@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceError } from '@grpc/grpc-js';
 import { validateEventPayload, type RoomEventType } from '@roomledger/contracts';
 import { createKafka } from '@roomledger/messaging';
-import { decodeErrorInfo } from '@roomledger/service-runtime';
+import { decodeErrorInfo } from '@roomledger/contracts';
 import {
   createFeedTopics,
   createTestDatabase,

@@ -1,46 +1,17 @@
 import { Metadata } from '@grpc/grpc-js';
 import { Catch, type ArgumentsHost, type RpcExceptionFilter } from '@nestjs/common';
-import { ERROR_CODES, ERROR_DOMAIN, isErrorCode, type ErrorCode } from '@roomledger/contracts';
-import protobuf from 'protobufjs';
+import {
+  ERROR_CODES,
+  ERROR_DOMAIN,
+  ERROR_INFO_URL,
+  ErrorInfoType,
+  GRPC_STATUS_DETAILS,
+  StatusType,
+  isErrorCode,
+  type ErrorCode,
+} from '@roomledger/contracts';
 import { throwError, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
-
-/** google.rpc.Status, google.rpc.ErrorInfo and google.protobuf.Any, declared in code (three messages). */
-const root = protobuf.Root.fromJSON(<protobuf.INamespace>{
-  nested: {
-    google: {
-      nested: {
-        protobuf: {
-          nested: {
-            Any: { fields: { type_url: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } },
-          },
-        },
-        rpc: {
-          nested: {
-            Status: {
-              fields: {
-                code: { type: 'int32', id: 1 },
-                message: { type: 'string', id: 2 },
-                details: { rule: 'repeated', type: 'google.protobuf.Any', id: 3 },
-              },
-            },
-            ErrorInfo: {
-              fields: {
-                reason: { type: 'string', id: 1 },
-                domain: { type: 'string', id: 2 },
-                metadata: { keyType: 'string', type: 'string', id: 3 },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-});
-const StatusType = root.lookupType('google.rpc.Status');
-const ErrorInfoType = root.lookupType('google.rpc.ErrorInfo');
-const ERROR_INFO_URL = 'type.googleapis.com/google.rpc.ErrorInfo';
-const DETAILS_KEY = 'grpc-status-details-bin';
 
 /** What grpc-js sends for a failed call: status code, message, and the rich status in trailers. */
 export interface GrpcErrorBody {
@@ -67,32 +38,8 @@ export function grpcError(
     StatusType.create({ code: grpcCode, message, details: [{ type_url: ERROR_INFO_URL, value: errorInfo }] }),
   ).finish();
   const metadata = new Metadata();
-  metadata.set(DETAILS_KEY, Buffer.from(statusBytes));
+  metadata.set(GRPC_STATUS_DETAILS, Buffer.from(statusBytes));
   return { code: grpcCode, details: message, metadata };
-}
-
-export interface DecodedErrorInfo {
-  /** The lower-case error code (`slot_taken`). */
-  readonly code: string;
-  readonly domain: string;
-  readonly metadata: Record<string, string>;
-}
-
-/** Reads the ErrorInfo back from a failed call's trailers (the gateway and tests use it). */
-export function decodeErrorInfo(metadata: Metadata | undefined): DecodedErrorInfo | undefined {
-  const raw = metadata?.get(DETAILS_KEY)[0];
-  if (!raw || typeof raw === 'string') return undefined;
-  const status = StatusType.toObject(StatusType.decode(raw), { defaults: true }) as {
-    details: { type_url: string; value: Uint8Array }[];
-  };
-  const detail = status.details.find((any) => any.type_url === ERROR_INFO_URL);
-  if (!detail) return undefined;
-  const info = ErrorInfoType.toObject(ErrorInfoType.decode(detail.value), { defaults: true }) as {
-    reason: string;
-    domain: string;
-    metadata: Record<string, string>;
-  };
-  return { code: info.reason.toLowerCase(), domain: info.domain, metadata: info.metadata };
 }
 
 /** Turns a thrown error into the caller-facing code and details, or `undefined` for "internal". */

@@ -57,6 +57,3 @@ export function grpcClient(address: string, protoFile: string, service: string):
     close: () => client.close(),
   };
 }
-
-/** Reads a failed call's google.rpc.ErrorInfo, as a client of the public API would. */
-export { decodeErrorInfo } from '@roomledger/service-runtime';

@@ -8,8 +8,8 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { isErrorCode } from '@roomledger/contracts';
-import { CallerMetadata, decodeErrorInfo, protoPath, type Caller } from '@roomledger/service-runtime';
+import { decodeErrorInfo, isErrorCode } from '@roomledger/contracts';
+import { CallerMetadata, protoPath, type Caller } from '@roomledger/service-runtime';
 import { ProblemError } from './problem';
 
 /** The services behind the gateway, by the name their proto package uses. */

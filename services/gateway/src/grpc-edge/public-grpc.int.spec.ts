@@ -15,10 +15,10 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { Module } from '@nestjs/common';
+import { decodeErrorInfo } from '@roomledger/contracts';
 import { createKafka } from '@roomledger/messaging';
 import { createLogger } from '@roomledger/observability';
 import {
-  decodeErrorInfo,
   downstreamCheck,
   serviceModules,
   startService,

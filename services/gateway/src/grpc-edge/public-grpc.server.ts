@@ -14,6 +14,7 @@ import {
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import type { INestApplication } from '@nestjs/common';
+import { GRPC_STATUS_DETAILS } from '@roomledger/contracts';
 import {
   CallerMetadata,
   READINESS_CHECKS,
@@ -66,7 +67,6 @@ const ANONYMOUS = new Set(
 const READ = /^(Get|List|Search|Find)/;
 /** What goes on to a service besides what the gateway sets itself: trace context only. */
 const FORWARDED = ['traceparent', 'tracestate'];
-const DETAILS_KEY = 'grpc-status-details-bin';
 const SHUTDOWN_GRACE_MS = 5_000;
 const identity = (bytes: Buffer) => bytes;
 
@@ -110,7 +110,7 @@ export function publicGrpcServer(options: PublicGrpcOptions): OwnGrpcServer {
 
   /** A service's own answer (it carries an ErrorInfo) as it is; a transport failure without internals. */
   const downstreamError = (service: DownstreamName, error: ServiceError): GrpcErrorBody => {
-    if (error.metadata?.get(DETAILS_KEY).length) {
+    if (error.metadata?.get(GRPC_STATUS_DETAILS).length) {
       return { code: error.code, details: error.details, metadata: error.metadata };
     }
     if (error.code === status.UNAVAILABLE) {
