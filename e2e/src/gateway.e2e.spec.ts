@@ -203,6 +203,28 @@ describe('The public API, end to end: people and programs book rooms through the
       expect(twice.body).toMatchObject({ code: 'already_exists' });
     });
 
+    it('changes profiles: members their own, admins anyone, with the new version as ETag', async () => {
+      const changed = await member.send<{ timeZone: string; version: number }>('PATCH', '/v1/users/me', {
+        body: {
+          timeZone: 'America/New_York',
+          preferences: { channels: ['email'], reminderOffsetsMinutes: [15] },
+        },
+      });
+      expect(changed.status).toBe(200);
+      expect(changed.body.timeZone).toBe('America/New_York');
+      expect(changed.headers.get('etag')).toBe(`"${changed.body.version}"`);
+      const byAdmin = await adminApi.send<{ workingHours: unknown[] }>('PATCH', `/v1/users/${memberId}`, {
+        body: { workingHours: [{ weekday: 'mon', start: '08:00', end: '16:00' }] },
+      });
+      expect(byAdmin.status).toBe(200);
+      expect(byAdmin.body.workingHours).toEqual([{ weekday: 'mon', start: '08:00', end: '16:00' }]);
+      const admins = await adminApi.send<{ id: string }>('GET', '/v1/users/me');
+      const refused = await member.send('PATCH', `/v1/users/${admins.body.id}`, {
+        body: { name: 'Not mine' },
+      });
+      expect(refused.status).toBe(403);
+    });
+
     it('keeps rooms for admins: a member may not create one', async () => {
       const refused = await member.send('POST', '/v1/rooms', {
         body: { name: 'Mine', capacity: 2, timeZone: 'Europe/Berlin' },

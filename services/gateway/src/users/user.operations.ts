@@ -207,6 +207,20 @@ export const getUser = operation({
   errors: ['not_found', 'forbidden'],
 });
 
+export const updateUser = operation({
+  id: 'updateUser',
+  method: 'patch',
+  path: '/v1/users/{userId}',
+  tag: 'users',
+  summary: "Change a user's profile (myself, or anyone for an admin)",
+  access: 'member',
+  params: userParams,
+  body: profileChange,
+  requestExample: { workingHours: [{ weekday: 'mon', start: '08:00', end: '16:00' }] },
+  success: { status: 200, description: 'Changed', schema: user, example: userExample, etag: true },
+  errors: ['not_found', 'forbidden'],
+});
+
 export const setRoles = operation({
   id: 'setUserRoles',
   method: 'put',

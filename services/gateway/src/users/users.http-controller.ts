@@ -14,6 +14,7 @@ import {
   register,
   setRoles,
   updateMe,
+  updateUser,
 } from './user.operations';
 
 interface UserReply {
@@ -83,15 +84,8 @@ export class UsersHttpController {
   }
 
   @Route(updateMe)
-  async updateMe(@Edge() request: EdgeRequest<typeof updateMe>) {
-    const { workingHours, ...change } = request.body;
-    const user = await this.services.call<UserReply>(
-      'user',
-      'UpdateProfile',
-      { ...change, ...(workingHours ? { workingHours: { spans: workingHours } } : {}) },
-      context(request),
-    );
-    return userReply(user);
+  updateMe(@Edge() request: EdgeRequest<typeof updateMe>) {
+    return this.updateProfile('', request);
   }
 
   @Route(eraseMe)
@@ -104,6 +98,11 @@ export class UsersHttpController {
     return userReply(
       await this.services.call<UserReply>('user', 'GetUser', request.params, context(request)),
     );
+  }
+
+  @Route(updateUser)
+  updateUser(@Edge() request: EdgeRequest<typeof updateUser>) {
+    return this.updateProfile(request.params.userId, request);
   }
 
   @Route(setRoles)
@@ -127,5 +126,17 @@ export class UsersHttpController {
   @Route(eraseUser)
   eraseUser(@Edge() request: EdgeRequest<typeof eraseUser>) {
     return this.services.call('user', 'Erase', request.params, context(request));
+  }
+
+  /** Empty `userId`: the caller. Working hours travel wrapped, so "none stated" differs from "unchanged". */
+  private async updateProfile(userId: string, request: EdgeRequest<typeof updateMe>) {
+    const { workingHours, ...change } = request.body;
+    const user = await this.services.call<UserReply>(
+      'user',
+      'UpdateProfile',
+      { userId, ...change, ...(workingHours ? { workingHours: { spans: workingHours } } : {}) },
+      context(request),
+    );
+    return userReply(user);
   }
 }
