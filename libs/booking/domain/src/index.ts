@@ -10,3 +10,4 @@ export * from './room-schedule';
 export * from './availability';
 export { MAX_SERIES_OCCURRENCES } from './decide-series';
 export * from './invariants';
+export * from './meetings';
