@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   policy_violation: { http: 422, grpc: 9 }, // FAILED_PRECONDITION
   payload_too_large: { http: 413, grpc: 8 }, // RESOURCE_EXHAUSTED: the request body is over the edge's limit
   unsupported_media_type: { http: 415, grpc: 3 }, // INVALID_ARGUMENT: a body that is not JSON
+  method_not_allowed: { http: 405, grpc: 12 }, // UNIMPLEMENTED: the path exists, the method does not
   rate_limited: { http: 429, grpc: 8 }, // RESOURCE_EXHAUSTED
   contended: { http: 503, grpc: 14 }, // UNAVAILABLE: a room stayed contended for every retry; safe to retry
   unavailable: { http: 503, grpc: 14 }, // UNAVAILABLE

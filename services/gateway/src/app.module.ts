@@ -20,7 +20,7 @@ import { Admission } from './edge/admission';
 import { EdgeInterceptor } from './edge/edge.interceptor';
 import { commandIdFor, IdempotencyStore } from './edge/idempotency';
 import { openApiDocument } from './edge/openapi';
-import { operationsOf } from './edge/operation';
+import { API_OPERATIONS, operationsOf, type AnyOperation } from './edge/operation';
 import { ProblemFilter } from './edge/problem.filter';
 import { SlidingWindowLimiter } from './edge/rate-limit';
 import { publicGrpcServer } from './grpc-edge/public-grpc.server';
@@ -105,7 +105,12 @@ export class GatewayAppModule {
               lockSeconds: Math.ceil(config.REQUEST_TIMEOUT_MS / 1_000) + 5,
             }),
         },
-        { provide: OPENAPI_DOCUMENT, useValue: openApiDocument(operationsOf(API_CONTROLLERS), API_VERSION) },
+        { provide: API_OPERATIONS, useValue: operationsOf(API_CONTROLLERS) },
+        {
+          provide: OPENAPI_DOCUMENT,
+          inject: [API_OPERATIONS],
+          useFactory: (operations: AnyOperation[]) => openApiDocument(operations, API_VERSION),
+        },
         { provide: APP_INTERCEPTOR, useClass: EdgeInterceptor },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],

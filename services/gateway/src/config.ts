@@ -49,7 +49,7 @@ export const configSchema = z.object({
   IDEMPOTENCY_TTL_SECONDS: env.positiveInt(86_400),
   /** The deadline of each call to a service behind the gateway (HTTP 504, gRPC DEADLINE_EXCEEDED). */
   REQUEST_TIMEOUT_MS: env.positiveInt(10_000),
-  /** The largest JSON body accepted (HTTP 413 above it). */
-  BODY_LIMIT_BYTES: env.positiveInt(65_536),
+  /** The largest JSON body accepted (HTTP 413 above it); the same 1 MiB as a gRPC message at the edge. */
+  BODY_LIMIT_BYTES: env.positiveInt(1_048_576),
 });
 export type GatewayConfig = z.infer<typeof configSchema>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { operation } from '../edge/operation';
-import { cursorQuery, id, instant, page, timeSpan, utc } from '../edge/schemas';
+import { atLeastOneField, cursorQuery, id, instant, page, timeSpan, utc } from '../edge/schemas';
 
 const bookingStatus = z.enum(['held', 'confirmed', 'cancelled', 'expired']);
 
@@ -161,14 +161,15 @@ export const changeBooking = operation({
     'released here).',
   access: 'member',
   params: bookingParams,
-  body: z
-    .object({
-      start: instant('New start').optional(),
-      end: instant('New end', '2026-12-01T10:30:00+01:00').optional(),
-      roomId: id('Move to this room').optional(),
-    })
-    .strict()
-    .refine((change) => change.start || change.end || change.roomId, 'send start, end or roomId'),
+  body: atLeastOneField(
+    z
+      .object({
+        start: instant('New start').optional(),
+        end: instant('New end', '2026-12-01T10:30:00+01:00').optional(),
+        roomId: id('Move to this room').optional(),
+      })
+      .strict(),
+  ),
   requestExample: { end: '2026-12-01T10:30:00+01:00' },
   ifMatch: true,
   success: {

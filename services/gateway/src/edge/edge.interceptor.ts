@@ -75,16 +75,16 @@ export class EdgeInterceptor implements NestInterceptor {
     });
     for (const [name, value] of Object.entries(limits)) response.setHeader(name, value);
     const input = validate(spec, request);
+    const key = spec.method === 'get' ? undefined : request.headers['idempotency-key'];
+    const invalid = typeof key === 'string' ? invalidIdempotencyKey(key) : undefined;
+    if (invalid) throw new ProblemError('validation_failed', `Idempotency-Key ${invalid}`);
     const expectedVersion = ifMatchVersion(spec, request.headers['if-match']);
-    const key = request.headers['idempotency-key'];
     // The same scope as the gRPC edge's, so one key is one decision whichever way it comes.
     const scope = caller ? caller.userId : `ip:${ip}`;
-    if (typeof key !== 'string' || spec.method === 'get') {
+    if (typeof key !== 'string') {
       request.edge = { ...input, caller, expectedVersion, ip };
       return this.respond(await lastValueFrom(next.handle(), { defaultValue: undefined }), response);
     }
-    const invalid = invalidIdempotencyKey(key);
-    if (invalid) throw new ProblemError('validation_failed', `Idempotency-Key ${invalid}`);
     const hash = requestHash(spec.method, request.path, {
       body: request.body ?? null,
       ifMatch: expectedVersion,

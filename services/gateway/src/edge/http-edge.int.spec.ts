@@ -177,6 +177,17 @@ describe('The REST edge', () => {
     });
   });
 
+  it('answers a method the path does not have with 405 and Allow, and an unknown path with 404', async () => {
+    const { httpUrl } = await gateway();
+    const trace = await fetch(`${httpUrl}/v1/auth/login`, { method: 'PUT' });
+    expect(trace.status).toBe(405);
+    expect(trace.headers.get('allow')).toBe('POST');
+    expect(await trace.json()).toMatchObject({ code: 'method_not_allowed' });
+    const unknown = await fetch(`${httpUrl}/v1/nothing-here`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ code: 'not_found' });
+  });
+
   it('serves its OpenAPI 3.1 document, with an example for every operation, and a page to browse it', async () => {
     const { httpUrl } = await gateway();
     const document = (await (await fetch(`${httpUrl}/docs-json`)).json()) as {

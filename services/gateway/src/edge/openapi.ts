@@ -114,6 +114,13 @@ function operationObject(spec: AnyOperation): ZodOpenApiOperationObject {
             }
           : {}),
       },
+      // Node's HTTP server refuses a request line and headers over 16 KiB itself, without a body.
+      ...(spec.query ? { '431': { description: 'The URL is too long (over 16 KiB)' } } : {}),
+      '405': {
+        description: '`method_not_allowed`: the path exists, the method does not (see `Allow`)',
+        headers: { Allow: header('The methods the path has') },
+        content: { 'application/problem+json': { schema: problem } },
+      },
       ...Object.fromEntries(
         [...byStatus].map(([status, codesHere]) => [
           String(status),

@@ -101,3 +101,13 @@ export function operationsOf(controllers: readonly (new (...args: never[]) => un
       .filter((spec): spec is AnyOperation => spec !== undefined),
   );
 }
+
+export const API_OPERATIONS = Symbol('roomledger:api-operations');
+
+/** The methods the API has on a concrete path (for `405` and its `Allow` header). */
+export function allowedMethods(operations: readonly AnyOperation[], path: string): string[] {
+  const methods = operations
+    .filter((spec) => new RegExp(`^${spec.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(path))
+    .map((spec) => spec.method.toUpperCase());
+  return [...new Set(methods)];
+}

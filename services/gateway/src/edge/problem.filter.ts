@@ -1,8 +1,16 @@
-import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  HttpException,
+  Inject,
+  NotFoundException,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import { currentTraceIds } from '@roomledger/observability';
 import { LOGGER } from '@roomledger/service-runtime';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { allowedMethods, API_OPERATIONS, type AnyOperation } from './operation';
 import { ProblemError, problemBody } from './problem';
 
 /**
@@ -12,7 +20,10 @@ import { ProblemError, problemBody } from './problem';
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
-  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+  constructor(
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(API_OPERATIONS) private readonly operations: readonly AnyOperation[],
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -34,6 +45,17 @@ export class ProblemFilter implements ExceptionFilter {
   private problemOf(exception: unknown, request: Request): ProblemError {
     if (exception instanceof ProblemError) return exception;
     const status = statusOf(exception);
+    if (status === 404 && exception instanceof NotFoundException) {
+      const allowed = allowedMethods(this.operations, request.path);
+      if (allowed.length) {
+        return new ProblemError(
+          'method_not_allowed',
+          `${request.method} is not allowed on ${request.path}`,
+          {},
+          { Allow: allowed.join(', ') },
+        );
+      }
+    }
     if (status === 404) return new ProblemError('not_found', `no route ${request.method} ${request.path}`);
     if (status === 413) return new ProblemError('payload_too_large', 'the request body is over the limit');
     if (status === 415)

@@ -40,6 +40,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   version_mismatch: 'The resource has changed (If-Match)',
   idempotency_key_reused: 'This Idempotency-Key was used with another request',
   policy_violation: "The room's booking policy refuses it",
+  method_not_allowed: 'The method is not allowed on this path',
   payload_too_large: 'The request body is too large',
   unsupported_media_type: 'The request body must be JSON',
   rate_limited: 'Too many requests',

@@ -15,9 +15,32 @@ export const id = (description: string) =>
 export const instant = (description: string, example = '2026-12-01T09:00:00+01:00') =>
   z.iso.datetime({ offset: true }).meta({ description, example });
 
+const RFC3339 = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})`;
+
+/** An interval in one parameter, ISO 8601 style `start/end`, both RFC 3339 with an offset. */
+export const interval = (description: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^${RFC3339}/${RFC3339}$`), 'start/end, both RFC 3339 with an offset')
+    .meta({ description, example: '2026-12-01T14:00:00+01:00/2026-12-01T15:00:00+01:00' })
+    .transform((value) => {
+      const [start, end] = value.split('/');
+      return { start, end };
+    });
+
 /** A response instant: always UTC. */
 export const utc = (description: string) =>
   z.string().meta({ format: 'date-time', description, example: '2026-12-01T08:00:00Z' });
+
+/** The canonical IANA zone names this runtime knows, and UTC: what rooms and people may be in. */
+const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone')] as [string, ...string[]];
+export const timeZone = z.enum(TIME_ZONES).meta({ description: 'IANA time zone', example: 'Europe/Berlin' });
+
+/** A partial update: at least one field (`minProperties: 1` in the document, a refinement in code). */
+export const atLeastOneField = <T extends z.ZodObject>(shape: T) =>
+  shape
+    .refine((change) => Object.keys(change).length > 0, 'send at least one field')
+    .meta({ override: { minProperties: 1 } });
 
 export const cursorQuery = {
   limit: z.coerce

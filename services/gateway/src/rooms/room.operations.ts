@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { operation } from '../edge/operation';
-import { commaList, cursorQuery, id, instant, page, utc } from '../edge/schemas';
+import { atLeastOneField, commaList, cursorQuery, id, interval, page, timeZone, utc } from '../edge/schemas';
 
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'HH:MM');
@@ -38,7 +38,7 @@ const roomFields = {
     .max(10_000)
     .optional()
     .meta({ description: 'Bookings that may run at once (shared rooms); default 1' }),
-  timeZone: z.string().min(1).max(64).meta({ description: 'IANA time zone', example: 'Europe/Berlin' }),
+  timeZone,
   amenities: z
     .array(z.string().min(1).max(64))
     .max(50)
@@ -54,7 +54,7 @@ const roomFields = {
     .max(50)
     .optional()
     .meta({ description: 'Absent or empty: around the clock' }),
-  closures: z.array(closure).max(500).optional(),
+  closures: z.array(closure).max(200).optional(),
   policy: policy.optional(),
 };
 
@@ -135,15 +135,16 @@ export const updateRoom = operation({
   description: 'Inside `policy`, only the rules sent change. An empty `building` or `floor` clears it.',
   access: 'admin',
   params: roomParams,
-  body: z
-    .object({
-      ...roomFields,
-      name: roomFields.name.optional(),
-      capacity: roomFields.capacity.optional(),
-      timeZone: roomFields.timeZone.optional(),
-    })
-    .strict()
-    .refine((change) => Object.keys(change).length > 0, 'send at least one field'),
+  body: atLeastOneField(
+    z
+      .object({
+        ...roomFields,
+        name: roomFields.name.optional(),
+        capacity: roomFields.capacity.optional(),
+        timeZone: roomFields.timeZone.optional(),
+      })
+      .strict(),
+  ),
   requestExample: { capacity: 10, policy: { maxDurationMinutes: 120 } },
   ifMatch: true,
   success: {
@@ -158,13 +159,14 @@ export const updateRoom = operation({
 
 export const retireRoom = operation({
   id: 'retireRoom',
-  method: 'delete',
-  path: '/v1/rooms/{roomId}',
+  method: 'post',
+  path: '/v1/rooms/{roomId}/retire',
   tag: 'rooms',
-  summary: 'Retire a room (admins): it takes no new bookings; its history stays',
+  summary: 'Retire a room (admins): it takes no new bookings; it and its history stay readable',
   access: 'admin',
   params: roomParams,
-  query: z.object({ reason: z.string().max(500).optional() }),
+  body: z.object({ reason: z.string().max(500).optional() }).strict(),
+  requestExample: { reason: 'Converted to an office' },
   ifMatch: true,
   success: {
     status: 200,
@@ -195,22 +197,21 @@ export const searchRooms = operation({
   tag: 'rooms',
   summary: 'Find rooms: by size, amenities, place, and free for a whole window',
   access: 'member',
-  query: z
-    .object({
-      minCapacity: z.coerce.number().int().min(0).max(10_000).optional(),
-      amenities: commaList('All of these (comma-separated)', 'projector,whiteboard'),
-      accessibility: commaList('All of these (comma-separated)', 'step_free'),
-      building: z.string().max(100).optional(),
-      floor: z.string().max(50).optional(),
-      freeFrom: instant('Free from (with freeTo)').optional(),
-      freeTo: instant('Free until (with freeFrom)', '2026-12-01T10:00:00+01:00').optional(),
-      includeRetired: z
-        .enum(['true', 'false'])
-        .optional()
-        .transform((value) => value === 'true'),
-      ...cursorQuery,
-    })
-    .refine((query) => !query.freeFrom === !query.freeTo, 'send freeFrom and freeTo together'),
+  query: z.object({
+    minCapacity: z.coerce.number().int().min(0).max(10_000).optional(),
+    amenities: commaList('All of these (comma-separated)', 'projector,whiteboard'),
+    accessibility: commaList('All of these (comma-separated)', 'step_free'),
+    building: z.string().max(100).optional(),
+    floor: z.string().max(50).optional(),
+    free: interval(
+      'Only rooms free for the whole of this interval: `start/end`, RFC 3339 with offsets',
+    ).optional(),
+    includeRetired: z
+      .enum(['true', 'false'])
+      .optional()
+      .transform((value) => value === 'true'),
+    ...cursorQuery,
+  }),
   success: { status: 200, description: 'A page of rooms', schema: page(room, 'RoomPage') },
   errors: [],
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { operation } from '../edge/operation';
-import { id, utc } from '../edge/schemas';
+import { atLeastOneField, id, timeZone, utc } from '../edge/schemas';
 
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'HH:MM');
@@ -12,7 +12,6 @@ const preferences = z
   })
   .meta({ id: 'Preferences' });
 const email = z.email().max(254).meta({ example: 'ada@example.com' });
-const timeZone = z.string().min(1).max(64).meta({ description: 'IANA time zone', example: 'Europe/Berlin' });
 
 export const user = z
   .object({
@@ -154,15 +153,16 @@ export const getMe = operation({
   errors: ['not_found'],
 });
 
-const profileChange = z
-  .object({
-    name: z.string().trim().min(1).max(200).optional(),
-    timeZone: timeZone.optional(),
-    workingHours: workingHours.optional().meta({ description: 'Replaces all working hours' }),
-    preferences: preferences.optional(),
-  })
-  .strict()
-  .refine((change) => Object.keys(change).length > 0, 'send at least one field');
+const profileChange = atLeastOneField(
+  z
+    .object({
+      name: z.string().trim().min(1).max(200).optional(),
+      timeZone: timeZone.optional(),
+      workingHours: workingHours.optional().meta({ description: 'Replaces all working hours' }),
+      preferences: preferences.optional(),
+    })
+    .strict(),
+);
 
 export const updateMe = operation({
   id: 'updateMe',
