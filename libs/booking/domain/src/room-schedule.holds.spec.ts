@@ -102,6 +102,12 @@ describe('RoomSchedule: holds, confirmations and direct bookings', () => {
         .thenThrows(ValidationFailed);
     });
 
+    it('refuses an interval longer than a year and a day, whose checks would cost everyone time', () => {
+      given([open])
+        .when(placeHold({ start: at('10:00'), end: '2451-06-28T22:53:46Z' }))
+        .thenThrows(ValidationFailed, (error) => error.field === 'end');
+    });
+
     it('refuses a time without an offset', () => {
       given([open])
         .when(placeHold({ start: '2026-03-02T10:00:00' }))

@@ -51,7 +51,14 @@ export const requireTitle = (value: unknown): string => {
   return value;
 };
 
-/** A requested interval in epoch ms: both ends instants with an offset, end after start. */
+/**
+ * The longest interval one decision covers (a booking, a hold, a maintenance block): a year and a day.
+ * Longer ones make no sense for a room, and checking them (opening hours, alternatives) costs time in
+ * proportion to their length, which a caller could otherwise spend for everyone else.
+ */
+export const MAX_SLOT_MS = 366 * 86_400_000;
+
+/** A requested interval in epoch ms: both ends instants with an offset, end after start, at most {@link MAX_SLOT_MS}. */
 export const requireSlot = (
   value: { readonly start: unknown; readonly end: unknown },
   field = '',
@@ -61,6 +68,7 @@ export const requireSlot = (
   if (start === undefined) throw new ValidationFailed(`${field}start`, 'an instant with an offset');
   if (end === undefined) throw new ValidationFailed(`${field}end`, 'an instant with an offset');
   if (end <= start) throw new ValidationFailed(`${field}end`, 'after start');
+  if (end - start > MAX_SLOT_MS) throw new ValidationFailed(`${field}end`, 'at most 366 days after start');
   return { start, end };
 };
 
