@@ -1,22 +1,39 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { serviceModules, startService, type StartedService } from '@roomledger/service-runtime';
+import {
+  backgroundRuntime,
+  serviceModules,
+  startService,
+  type StartedService,
+} from '@roomledger/service-runtime';
 import type { Logger } from 'pino';
 import type { NotificationConfig } from './config';
+import { NotificationRuntime } from './notification.runtime';
 import { smtpCheck } from './smtp-check';
 
 @Module({})
 export class NotificationAppModule {
   static forRoot(config: NotificationConfig, logger: Logger): DynamicModule {
+    const runtime = backgroundRuntime({
+      token: NotificationRuntime,
+      readModel: 'notification directory',
+      create: (clients) => NotificationRuntime.create({ config, logger, ...clients }),
+    });
     return {
       module: NotificationAppModule,
       imports: serviceModules({
         service: 'notification',
         logger,
-        postgres: { url: config.DATABASE_URL },
+        // One connection per intake member and per e-mail in flight, plus the relay's lease, its reads,
+        // the dispatcher's claims and readiness: nobody waits for the pool.
+        postgres: {
+          url: config.DATABASE_URL,
+          maxConnections: config.INTAKE_CONSUMERS + config.EMAIL_CONCURRENCY + 4,
+        },
         redis: { url: config.REDIS_URL },
         kafka: { brokers: config.KAFKA_BROKERS },
-        extraChecks: [smtpCheck(config.SMTP_URL)],
+        extraChecks: [smtpCheck(config.SMTP_URL), runtime.readiness],
       }),
+      providers: [...runtime.providers],
     };
   }
 }

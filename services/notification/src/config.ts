@@ -8,5 +8,36 @@ export const configSchema = z.object({
   KAFKA_BROKERS: dataEnv.KAFKA_BROKERS(),
   SMTP_URL: env.url('smtp://127.0.0.1:1025', ['smtp', 'smtps']),
   MAIL_FROM: z.string().min(3).default('roomledger <no-reply@roomledger.local>'),
+  /** The feeds consumed (and the one published); tests and benchmarks point them at their own copies. */
+  BOOKING_EVENTS_TOPIC: dataEnv.topic('booking.events.v1'),
+  MEETING_EVENTS_TOPIC: dataEnv.topic('meeting.events.v1'),
+  USER_EVENTS_TOPIC: dataEnv.topic('user.events.v1'),
+  NOTIFICATION_EVENTS_TOPIC: dataEnv.topic('notification.events.v1'),
+  /** The consumer group of all three feeds (one per deployment, shared by its instances). */
+  NOTIFICATION_GROUP_ID: z.string().min(1).default('notification'),
+  /**
+   * Members of that group this instance runs. The inbox applies one message at a time per member, so
+   * more members consume more partitions at once (each partition stays in order, with one member).
+   */
+  INTAKE_CONSUMERS: env.positiveInt(3),
+  /** E-mails in flight per instance (and pooled SMTP connections). */
+  EMAIL_CONCURRENCY: env.positiveInt(8),
+  /** Sending attempts per e-mail before it is dead-lettered (only failures known not to have delivered are retried). */
+  EMAIL_MAX_ATTEMPTS: env.positiveInt(6),
+  /** Delay before the second attempt; it doubles per attempt, up to 15 minutes. */
+  EMAIL_RETRY_INITIAL_MS: env.positiveInt(10_000),
+  /**
+   * The longest one SMTP exchange may take. A send still unanswered by then has an unknown outcome, and
+   * a row left `sending` for twice as long belongs to an instance that died mid-send.
+   */
+  EMAIL_SEND_TIMEOUT_MS: env.positiveInt(30_000),
+  /**
+   * What to do with an e-mail whose outcome is unknown (the instance died, or the server went silent,
+   * after the message may have been handed over): `false` dead-letters it (at most once, the default),
+   * `true` sends it again with the same Message-ID (at least once). See the README.
+   */
+  EMAIL_RESEND_UNCERTAIN: env.flag(false),
+  /** Events older than this when consumed are not mailed (a new deployment reading the retained feed). */
+  MAX_EVENT_AGE_SECONDS: env.positiveInt(86_400),
 });
 export type NotificationConfig = z.infer<typeof configSchema>;

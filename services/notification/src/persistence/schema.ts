@@ -1,0 +1,122 @@
+import type { Pool, PoolClient } from 'pg';
+
+/** The notification service's tables live in their own schema; nothing else reads or writes them. */
+export const SCHEMA = 'notification';
+
+/**
+ * Ordered migrations, each applied once (recorded in `notification.migrations`); all run in one
+ * transaction under an advisory lock, so instances starting together neither race nor half-apply.
+ * Never edit a released migration: add the next one. (`notification.inbox` belongs to the shared inbox
+ * consumer, which creates it.)
+ */
+const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+-- The recipient directory: the latest profile per user from user.events.v1 (personal data: deleted on erased).
+create table notification.recipients (
+  user_id text primary key,
+  version integer not null check (version >= 1),
+  email text not null,
+  name text not null,
+  time_zone text not null,
+  channels text[] not null,
+  deactivated boolean not null,
+  updated_at timestamptz not null default now()
+);
+-- Users erased: only the bare id, so a late or replayed profile event cannot bring them back.
+create table notification.erased_recipients (
+  user_id text primary key,
+  erased_at timestamptz not null
+);
+
+-- The delivery log: one row per (event, recipient, channel), written in the transaction that consumes
+-- the event; the channel's dispatcher moves it pending -> sending -> sent | failed (retry) | dead_lettered.
+create table notification.deliveries (
+  id uuid primary key,
+  position bigint generated always as identity unique,
+  event_id text not null,
+  event_type text not null,
+  subject text not null,
+  recipient_id text not null,
+  channel text not null,
+  kind text not null,
+  notice jsonb not null,
+  status text not null check (status in ('pending', 'sending', 'sent', 'failed', 'dead_lettered', 'cancelled')),
+  attempts integer not null default 0,
+  occurred_at timestamptz not null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  next_attempt_at timestamptz not null default now(),
+  claimed_at timestamptz,
+  sent_at timestamptz,
+  message_id text,
+  last_error text,
+  traceparent text,
+  unique (event_id, recipient_id, channel)
+);
+create index deliveries_due on notification.deliveries (channel, next_attempt_at) where status in ('pending', 'failed');
+create index deliveries_sending on notification.deliveries (claimed_at) where status = 'sending';
+-- Mails about one booking to one person go out in order: a later one waits while an earlier one is open.
+create index deliveries_open_thread on notification.deliveries (channel, recipient_id, subject, position)
+  where status in ('pending', 'sending', 'failed');
+create index deliveries_recipient on notification.deliveries (recipient_id);
+
+-- notification.events.v1, written in the transaction of the delivery-log change it reports.
+create table notification.outbox (
+  id uuid primary key,
+  position bigint generated always as identity unique,
+  notification_id uuid not null,
+  type text not null,
+  payload jsonb not null,
+  traceparent text,
+  created_at timestamptz not null default now(),
+  published_at timestamptz
+);
+create index outbox_pending on notification.outbox (position) where published_at is null;
+`,
+  },
+];
+
+export async function migrate(pool: Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query('select pg_advisory_xact_lock(hashtext($1))', [`roomledger.${SCHEMA}:migrations`]);
+    await client.query(`create schema if not exists ${SCHEMA}`);
+    await client.query(
+      `create table if not exists ${SCHEMA}.migrations (version int primary key, applied_at timestamptz not null default now())`,
+    );
+    const { rows } = await client.query<{ version: number }>(`select version from ${SCHEMA}.migrations`);
+    const applied = new Set(rows.map((row) => row.version));
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      await client.query(migration.sql);
+      await client.query(`insert into ${SCHEMA}.migrations (version) values ($1)`, [migration.version]);
+    }
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Runs `work` in one transaction on a pooled connection (a failed connection is not returned to the pool). */
+export async function inTransaction<T>(pool: Pool, work: (tx: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('begin');
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    broken = error instanceof Error ? error : new Error(String(error));
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { validateEventPayload, type BookingEventType, type UserEventType } from '@roomledger/contracts';
+import type { Message } from 'kafkajs';
+
+// Messages shaped exactly as the booking and user services publish them (the relays' CloudEvents
+// headers, their keys), every payload checked against the public JSON Schema before it is used, so the
+// tests cannot drift from the real feeds.
+
+export interface BookingState {
+  readonly bookingId: string;
+  readonly roomId: string;
+  readonly organizerId: string;
+  readonly start: string;
+  readonly end: string;
+  readonly title?: string;
+  readonly version: number;
+  readonly streamRevision: number;
+  readonly occurredAt: string;
+}
+
+const STATUS: Partial<Record<BookingEventType, string>> = {
+  held: 'held',
+  confirmed: 'confirmed',
+  cancelled: 'cancelled',
+  expired: 'expired',
+  rescheduled: 'confirmed',
+};
+
+/** A `booking.events.v1` payload: the booking after the event, plus the event's own fields. */
+export function bookingPayload(
+  name: BookingEventType,
+  booking: BookingState,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const payload = { ...booking, status: STATUS[name], ...extra };
+  const validation = validateEventPayload('booking.events.v1', name, payload);
+  if (!validation.valid) throw new Error(`not a valid ${name} payload: ${validation.errors.join('; ')}`);
+  return payload;
+}
+
+/** The booking relay's message: keyed by room, `ce_subject` the booking, `ce_time` when it was stored. */
+export function bookingMessage(
+  name: BookingEventType,
+  payload: Record<string, unknown>,
+  eventId = randomUUID(),
+): Message {
+  return {
+    key: String(payload.roomId),
+    value: JSON.stringify(payload),
+    headers: cloudEvent(
+      eventId,
+      `roomledger.booking.${name}.v1`,
+      '/roomledger/booking',
+      String(payload.bookingId),
+    ),
+  };
+}
+
+export interface UserProfile {
+  readonly userId: string;
+  readonly version: number;
+  readonly email: string;
+  readonly name: string;
+  readonly timeZone: string;
+  readonly channels?: readonly string[];
+  readonly deactivated?: boolean;
+}
+
+/** A `user.events.v1` payload (the whole profile, as every user event but `erased` carries it). */
+export function userPayload(
+  name: Exclude<UserEventType, 'erased'>,
+  user: UserProfile,
+): Record<string, unknown> {
+  const payload = {
+    userId: user.userId,
+    version: user.version,
+    occurredAt: new Date().toISOString(),
+    email: user.email,
+    name: user.name,
+    timeZone: user.timeZone,
+    workingHours: [],
+    roles: ['member'],
+    preferences: { channels: user.channels ?? ['email', 'in-app'], reminderOffsetsMinutes: [15] },
+    deactivated: user.deactivated ?? false,
+  };
+  const validation = validateEventPayload('user.events.v1', name, payload);
+  if (!validation.valid) throw new Error(`not a valid ${name} payload: ${validation.errors.join('; ')}`);
+  return payload;
+}
+
+export function userMessage(
+  name: UserEventType,
+  payload: Record<string, unknown>,
+  eventId = randomUUID(),
+): Message {
+  if (name === 'erased') {
+    const validation = validateEventPayload('user.events.v1', 'erased', payload);
+    if (!validation.valid) throw new Error(`not a valid erased payload: ${validation.errors.join('; ')}`);
+  }
+  return {
+    key: String(payload.userId),
+    value: JSON.stringify(payload),
+    headers: cloudEvent(eventId, `roomledger.user.${name}.v1`, '/roomledger/user', String(payload.userId)),
+  };
+}
+
+function cloudEvent(id: string, type: string, source: string, subject: string): Record<string, string> {
+  return {
+    ce_specversion: '1.0',
+    ce_id: id,
+    ce_type: type,
+    ce_source: source,
+    ce_time: new Date().toISOString(),
+    ce_subject: subject,
+    'content-type': 'application/json',
+  };
+}
