@@ -1,5 +1,7 @@
 // `npm start`: the local stack (if it is not up), a build, then all five services in the
 // foreground with their JSON logs. Ctrl-C stops the services; `npm run stack:down` stops the stack.
+// `npm start -- --no-rate-limits`: the same, with the gateway's rate limits off (RATE_LIMITS_ENABLED=false),
+// for load tests and fuzzing of this local system (`npm run load`, `npm run fuzz`).
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +10,19 @@ import { readFileSync } from 'node:fs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.env.PATH = `${join(root, 'node_modules/.bin')}:${process.env.PATH ?? ''}`;
 const { services } = JSON.parse(readFileSync(join(root, 'infra/local/services.json'), 'utf8'));
+
+const options = new Set(process.argv.slice(2));
+const noRateLimits = options.delete('--no-rate-limits');
+if (options.size > 0) {
+  console.error(`roomledger: unknown option(s): ${[...options].join(' ')} (known: --no-rate-limits)`);
+  process.exit(64);
+}
+if (noRateLimits) {
+  services.find((service) => service.name === 'gateway').env.RATE_LIMITS_ENABLED = 'false';
+  console.error(
+    'roomledger: --no-rate-limits: the gateway starts with RATE_LIMITS_ENABLED=false (local load tests only)',
+  );
+}
 
 function step(title, command, args) {
   console.error(`roomledger: ${title}`);
@@ -79,7 +94,8 @@ while (!stopping && Date.now() < deadline) {
     if (response.ok) {
       console.error(
         `\nroomledger is up: gateway http://127.0.0.1:${gateway.http} (gRPC 127.0.0.1:${gateway.grpc}); ` +
-          `readiness http://127.0.0.1:${gateway.http}/health/ready; traces http://127.0.0.1:16686. Ctrl-C stops the services.\n`,
+          `readiness http://127.0.0.1:${gateway.http}/health/ready; traces http://127.0.0.1:16686. ` +
+          `${noRateLimits ? 'Rate limits are OFF. ' : ''}Ctrl-C stops the services.\n`,
       );
       break;
     }
