@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { operation } from '../edge/operation';
-import { atLeastOneField, cursorQuery, id, instant, page, timeSpan, utc } from '../edge/schemas';
+import { atLeastOneField, cursorQuery, text, id, instant, page, timeSpan, utc } from '../edge/schemas';
 
 const bookingStatus = z.enum(['held', 'confirmed', 'cancelled', 'expired']);
 
@@ -35,7 +35,7 @@ const bookingExample = {
 };
 
 const bookingParams = z.object({ bookingId: id('The booking') });
-const title = z.string().trim().min(1).max(200).meta({ example: 'Sprint planning' });
+const title = text(200, 1).trim().meta({ example: 'Sprint planning' });
 const newBooking = {
   roomId: id('The room'),
   start: instant('Start'),
@@ -136,7 +136,7 @@ export const cancelBooking = operation({
   summary: 'Cancel a booking or a hold (its organizer or an admin)',
   access: 'member',
   params: bookingParams,
-  body: z.object({ reason: z.string().max(500).optional() }).strict(),
+  body: z.object({ reason: text(500).optional() }).strict(),
   requestExample: { reason: 'Moved online' },
   ifMatch: true,
   success: {
@@ -227,6 +227,14 @@ const window = {
 
 export const bookingPage = page(booking, 'BookingPage');
 
+/** A list's window, when both ends are given, runs forward. */
+const listQuery = z
+  .object({ ...window, status: statuses, ...cursorQuery })
+  .refine((query) => !query.from || !query.to || Date.parse(query.from) < Date.parse(query.to), {
+    message: 'must be after from',
+    path: ['to'],
+  });
+
 export const listRoomBookings = operation({
   id: 'listRoomBookings',
   method: 'get',
@@ -235,7 +243,7 @@ export const listRoomBookings = operation({
   summary: "A room's bookings in a window",
   access: 'member',
   params: z.object({ roomId: id('The room') }),
-  query: z.object({ ...window, status: statuses, ...cursorQuery }),
+  query: listQuery,
   success: { status: 200, description: 'A page of bookings', schema: bookingPage },
   errors: ['not_found'],
 });
@@ -247,7 +255,7 @@ export const listMyBookings = operation({
   tag: 'bookings',
   summary: 'My bookings',
   access: 'member',
-  query: z.object({ ...window, status: statuses, ...cursorQuery }),
+  query: listQuery,
   success: { status: 200, description: 'A page of bookings', schema: bookingPage },
   errors: [],
 });
@@ -302,7 +310,7 @@ export const blockForMaintenance = operation({
     .object({
       start: instant('Start'),
       end: instant('End', '2026-12-01T12:00:00+01:00'),
-      reason: z.string().max(500).optional(),
+      reason: text(500).optional(),
       force: z.boolean().optional(),
     })
     .strict(),

@@ -32,6 +32,18 @@ export const interval = (description: string) =>
 export const utc = (description: string) =>
   z.string().meta({ format: 'date-time', description, example: '2026-12-01T08:00:00Z' });
 
+/** Text a person writes: no control characters (a NUL cannot be stored), at most `max` characters. */
+export const text = (max: number, min = 0) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/u, 'no control characters');
+
+/** A wall-clock time: `HH:MM`, with `24:00` (midnight at the end of a day) only where an end is meant. */
+export const clockTime = (end = false) =>
+  z.string().regex(end ? /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/ : /^(?:[01]\d|2[0-3]):[0-5]\d$/, 'HH:MM');
+
 /** The canonical IANA zone names this runtime knows, and UTC: what rooms and people may be in. */
 const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone')] as [string, ...string[]];
 export const timeZone = z.enum(TIME_ZONES).meta({ description: 'IANA time zone', example: 'Europe/Berlin' });

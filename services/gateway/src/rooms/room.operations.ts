@@ -1,18 +1,30 @@
 import { z } from 'zod';
 import { operation } from '../edge/operation';
-import { atLeastOneField, commaList, cursorQuery, id, interval, page, timeZone, utc } from '../edge/schemas';
+import {
+  atLeastOneField,
+  clockTime,
+  text,
+  commaList,
+  cursorQuery,
+  id,
+  interval,
+  page,
+  timeZone,
+  utc,
+} from '../edge/schemas';
 
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
-const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'HH:MM');
 const minutes = (max: number, description: string) => z.int().min(0).max(max).meta({ description });
 
-const openingSpan = z.object({ weekday, opens: clock, closes: clock }).meta({ id: 'OpeningSpan' });
+const openingSpan = z
+  .object({ weekday, opens: clockTime(), closes: clockTime(true) })
+  .meta({ id: 'OpeningSpan' });
 const closure = z
   .object({
     date: z.iso.date(),
-    from: clock.optional(),
-    to: clock.optional(),
-    reason: z.string().max(200).optional(),
+    from: clockTime().optional(),
+    to: clockTime(true).optional(),
+    reason: text(200).optional(),
   })
   .meta({ id: 'Closure' });
 const policy = z
@@ -28,9 +40,9 @@ const policy = z
   .meta({ id: 'BookingPolicy' });
 
 const roomFields = {
-  name: z.string().trim().min(1).max(200),
-  building: z.string().max(100).optional(),
-  floor: z.string().max(50).optional(),
+  name: text(200, 1).trim(),
+  building: text(100).optional(),
+  floor: text(50).optional(),
   capacity: z.int().min(1).max(10_000),
   seats: z
     .int()
@@ -40,12 +52,12 @@ const roomFields = {
     .meta({ description: 'Bookings that may run at once (shared rooms); default 1' }),
   timeZone,
   amenities: z
-    .array(z.string().min(1).max(64))
+    .array(text(64, 1))
     .max(50)
     .optional()
     .meta({ example: ['projector', 'whiteboard'] }),
   accessibility: z
-    .array(z.string().min(1).max(64))
+    .array(text(64, 1))
     .max(50)
     .optional()
     .meta({ example: ['step_free'] }),
@@ -165,7 +177,7 @@ export const retireRoom = operation({
   summary: 'Retire a room (admins): it takes no new bookings; it and its history stay readable',
   access: 'admin',
   params: roomParams,
-  body: z.object({ reason: z.string().max(500).optional() }).strict(),
+  body: z.object({ reason: text(500).optional() }).strict(),
   requestExample: { reason: 'Converted to an office' },
   ifMatch: true,
   success: {
@@ -201,8 +213,8 @@ export const searchRooms = operation({
     minCapacity: z.coerce.number().int().min(0).max(10_000).optional(),
     amenities: commaList('All of these (comma-separated)', 'projector,whiteboard'),
     accessibility: commaList('All of these (comma-separated)', 'step_free'),
-    building: z.string().max(100).optional(),
-    floor: z.string().max(50).optional(),
+    building: text(100).optional(),
+    floor: text(50).optional(),
     free: interval(
       'Only rooms free for the whole of this interval: `start/end`, RFC 3339 with offsets',
     ).optional(),

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { operation } from '../edge/operation';
-import { atLeastOneField, id, timeZone, utc } from '../edge/schemas';
+import { atLeastOneField, clockTime, id, text, timeZone, utc } from '../edge/schemas';
 
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
-const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'HH:MM');
-const workingHours = z.array(z.object({ weekday, start: clock, end: clock })).max(50);
+const workingHours = z.array(z.object({ weekday, start: clockTime(), end: clockTime(true) })).max(50);
 const preferences = z
   .object({
     channels: z.array(z.enum(['email', 'in-app'])).max(2),
@@ -72,8 +71,12 @@ export const register = operation({
   body: z
     .object({
       email,
-      name: z.string().trim().min(1).max(200),
-      password: z.string().min(1).max(1_024),
+      name: text(200, 1).trim(),
+      password: z
+        .string()
+        .min(10)
+        .max(1_024)
+        .meta({ description: 'At least 10 characters, not a common password, not the e-mail address' }),
       timeZone,
     })
     .strict(),
@@ -156,7 +159,7 @@ export const getMe = operation({
 const profileChange = atLeastOneField(
   z
     .object({
-      name: z.string().trim().min(1).max(200).optional(),
+      name: text(200, 1).trim().optional(),
       timeZone: timeZone.optional(),
       workingHours: workingHours.optional().meta({ description: 'Replaces all working hours' }),
       preferences: preferences.optional(),
