@@ -15,14 +15,16 @@ export const ERROR_CODES = {
   hold_expired: { http: 409, grpc: 9 }, // FAILED_PRECONDITION
   invalid_booking_state: { http: 409, grpc: 9 }, // FAILED_PRECONDITION
   invalid_room_state: { http: 409, grpc: 9 }, // FAILED_PRECONDITION: e.g. changing a retired room
+  invalid_meeting_state: { http: 409, grpc: 9 }, // FAILED_PRECONDITION: e.g. changing a cancelled meeting
+  attendees_busy: { http: 409, grpc: 9 }, // FAILED_PRECONDITION: `strict` scheduling and an attendee is busy
   last_admin: { http: 409, grpc: 9 }, // FAILED_PRECONDITION: the change would leave no active admin
   idempotency_in_progress: { http: 409, grpc: 10 }, // ABORTED
   version_mismatch: { http: 412, grpc: 10 }, // ABORTED
   idempotency_key_reused: { http: 422, grpc: 3 }, // INVALID_ARGUMENT
   policy_violation: { http: 422, grpc: 9 }, // FAILED_PRECONDITION
+  method_not_allowed: { http: 405, grpc: 12 }, // UNIMPLEMENTED: the path exists, the method does not
   payload_too_large: { http: 413, grpc: 8 }, // RESOURCE_EXHAUSTED: the request body is over the edge's limit
   unsupported_media_type: { http: 415, grpc: 3 }, // INVALID_ARGUMENT: a body that is not JSON
-  method_not_allowed: { http: 405, grpc: 12 }, // UNIMPLEMENTED: the path exists, the method does not
   rate_limited: { http: 429, grpc: 8 }, // RESOURCE_EXHAUSTED
   contended: { http: 503, grpc: 14 }, // UNAVAILABLE: a room stayed contended for every retry; safe to retry
   unavailable: { http: 503, grpc: 14 }, // UNAVAILABLE

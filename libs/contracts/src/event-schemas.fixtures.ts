@@ -8,7 +8,14 @@ import type {
   EventTopic,
   MaintenanceBlockedPayload,
   MaintenanceLiftedPayload,
+  InvitationRespondedPayload,
+  MeetingCancelledPayload,
+  MeetingPayload,
+  MeetingScheduledPayload,
+  MeetingUpdatedPayload,
+  OccurrenceConflictedPayload,
   RoomEventPayload,
+  SeriesSplitPayload,
   UserDeactivatedPayload,
   UserErasedPayload,
   UserEventPayload,
@@ -178,6 +185,147 @@ export const erased = {
   occurredAt: '2026-10-01T09:00:00Z',
 } satisfies Minimal<UserErasedPayload>;
 
+// A weekly planning series in the same room, organised by the same person, with a guest from outside.
+
+const meetingId = 'c56a4180-65aa-42ec-a945-5fd21dec0538';
+const continuationId = '4b1c2d3e-5f60-4718-92a3-b4c5d6e7f809';
+const seriesId = 'd9428888-122b-4d1e-8fd8-1c5a1b1a0f55';
+const colleague = '2f1e0d9c-8b7a-4695-a4b3-c2d1e0f9a8b7';
+
+const meeting = {
+  meetingId,
+  organizerId,
+  title: 'Sprint planning',
+  description: '',
+  attendees: [
+    { userId: organizerId, required: true, response: 'accepted' },
+    { userId: colleague, required: true, response: 'needs-action' },
+    { email: 'guest@example.com', required: false, response: 'tentative' },
+  ],
+  start: '2026-03-02T09:00:00Z',
+  end: '2026-03-02T10:00:00Z',
+  timeZone: 'Europe/Berlin',
+  overrides: [],
+  reminderMinutes: [10],
+  visibility: 'public',
+  allowProposals: true,
+  sequence: 0,
+} satisfies Minimal<MeetingPayload>;
+
+const completeMeeting = {
+  ...meeting,
+  description: 'Plan the next two weeks.',
+  attendees: [
+    {
+      userId: colleague,
+      email: 'colleague@example.com',
+      required: true,
+      response: 'declined',
+      comment: 'Could we start later?',
+      proposal: { start: '2026-03-02T10:00:00Z', end: '2026-03-02T11:00:00Z' },
+    },
+  ],
+  room: { roomId, bookingId: seriesId },
+  recurrence: {
+    rule: {
+      frequency: 'weekly',
+      interval: 1,
+      byWeekday: ['mon'],
+      weekdayPosition: 1,
+      byMonthDay: [2],
+      byMonth: [3],
+      count: 52,
+      until: '2027-02-22T08:00:00Z',
+    },
+    exdates: ['2026-03-16T08:00:00Z'],
+    rrule: 'FREQ=WEEKLY;BYDAY=MO;COUNT=52',
+  },
+  overrides: [
+    {
+      originalStart: '2026-03-09T08:00:00Z',
+      start: '2026-03-09T09:00:00Z',
+      end: '2026-03-09T10:00:00Z',
+      title: 'Sprint planning (later)',
+      description: 'Moved for the all-hands.',
+      room: null,
+      responses: { [`user:${colleague}`]: { response: 'accepted' } },
+    },
+  ],
+  splitFrom: { meetingId: continuationId, originalStart: '2026-03-02T08:00:00Z' },
+} satisfies Required<MeetingPayload>;
+
+export const meetingScheduled = {
+  ...meeting,
+  scheduledBy: organizerId,
+  occurredAt: '2026-02-27T15:00:00Z',
+  streamRevision: 0,
+} satisfies Minimal<MeetingScheduledPayload>;
+
+export const meetingUpdated = {
+  meetingId,
+  organizerId,
+  sequence: 1,
+  scope: 'all',
+  changed: ['start', 'end'],
+  timeChanged: true,
+  updatedBy: organizerId,
+  occurredAt: '2026-02-28T10:00:00Z',
+  streamRevision: 3,
+} satisfies Minimal<MeetingUpdatedPayload>;
+
+export const meetingCancelled = {
+  meetingId,
+  organizerId,
+  sequence: 2,
+  scope: 'this',
+  cancelledBy: organizerId,
+  occurredAt: '2026-03-01T10:00:00Z',
+  streamRevision: 4,
+} satisfies Minimal<MeetingCancelledPayload>;
+
+export const invitationResponded = {
+  meetingId,
+  attendee: { userId: colleague },
+  response: 'accepted',
+  occurredAt: '2026-02-27T16:00:00Z',
+  streamRevision: 1,
+} satisfies Minimal<InvitationRespondedPayload>;
+
+export const seriesSplit = {
+  meetingId,
+  organizerId,
+  sequence: 3,
+  originalStart: '2026-04-06T07:00:00Z',
+  until: '2026-04-06T06:59:59Z',
+  newMeetingId: continuationId,
+  continuation: {
+    ...meeting,
+    meetingId: continuationId,
+    start: '2026-04-06T07:00:00Z',
+    end: '2026-04-06T08:00:00Z',
+  },
+  splitBy: organizerId,
+  occurredAt: '2026-03-20T10:00:00Z',
+  streamRevision: 5,
+} satisfies Minimal<SeriesSplitPayload>;
+
+export const occurrenceConflicted = {
+  meetingId,
+  roomId,
+  seriesId,
+  organizerId,
+  occurrences: [
+    {
+      bookingId: '6e5d4c3b-2a19-4807-b6f5-e4d3c2b1a098',
+      start: '2026-05-11T07:00:00Z',
+      end: '2026-05-11T08:00:00Z',
+      reason: 'slot_taken',
+    },
+  ],
+  occurredAt: '2026-02-27T15:00:00Z',
+  streamRevision: 48,
+} satisfies Minimal<OccurrenceConflictedPayload>;
+
 /** Per event type: a minimal payload (required properties only) and a complete one (every property). */
 export function examples(): [EventTopic, never, Json, Json][] {
   const rows: {
@@ -196,6 +344,63 @@ export function examples(): [EventTopic, never, Json, Json][] {
       rescheduled: [rescheduled, { ...rescheduled, ...optionalBookingFields }],
       'maintenance-blocked': [blocked, { ...blocked, reason: 'Projector replacement' }],
       'maintenance-lifted': [lifted, lifted],
+    },
+    'meeting.events.v1': {
+      scheduled: [meetingScheduled, { ...meetingScheduled, ...completeMeeting }],
+      updated: [
+        meetingUpdated,
+        {
+          ...meetingUpdated,
+          meeting: completeMeeting,
+          removedAttendees: [{ userId: colleague, email: 'colleague@example.com' }],
+          occurrence: {
+            originalStart: '2026-03-09T08:00:00Z',
+            start: '2026-03-09T09:00:00Z',
+            end: '2026-03-09T10:00:00Z',
+            title: 'Sprint planning (later)',
+            description: 'Moved for the all-hands.',
+            room: { roomId, bookingId: seriesId },
+          },
+          proposalOf: { userId: colleague, email: 'colleague@example.com' },
+        },
+      ],
+      cancelled: [
+        meetingCancelled,
+        {
+          ...meetingCancelled,
+          attendees: completeMeeting.attendees,
+          message: 'Public holiday.',
+          originalStart: '2026-04-06T07:00:00Z',
+          start: '2026-04-06T07:00:00Z',
+          end: '2026-04-06T08:00:00Z',
+          until: '2026-04-06T06:59:59Z',
+        },
+      ],
+      'invitation-responded': [
+        invitationResponded,
+        {
+          ...invitationResponded,
+          attendee: { userId: colleague, email: 'colleague@example.com' },
+          response: 'declined',
+          occurrenceStart: '2026-03-09T08:00:00Z',
+          comment: 'Travelling.',
+          proposal: { start: '2026-03-10T08:00:00Z', end: '2026-03-10T09:00:00Z' },
+        },
+      ],
+      'series-split': [seriesSplit, { ...seriesSplit, continuation: completeMeeting }],
+      'occurrence-conflicted': [
+        occurrenceConflicted,
+        {
+          ...occurrenceConflicted,
+          occurrences: [
+            {
+              ...occurrenceConflicted.occurrences[0],
+              rule: 'beyond_window',
+              conflicts: [{ start: '2026-05-11T06:30:00Z', end: '2026-05-11T08:00:00Z' }],
+            },
+          ],
+        },
+      ],
     },
     'room.events.v1': {
       registered: [room, completeRoom],

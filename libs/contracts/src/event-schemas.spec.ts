@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import {
   bookingEventTypes,
   ceType,
+  meetingEventTypes,
   eventSchema,
   roomEventTypes,
   userEventTypes,
@@ -19,7 +20,11 @@ import {
   confirmed,
   examples,
   held,
+  invitationResponded,
   lifted,
+  meetingScheduled,
+  meetingUpdated,
+  occurrenceConflicted,
   rescheduled,
   room,
   user,
@@ -27,14 +32,22 @@ import {
 import { topics } from './topics';
 
 const contracts = resolve(__dirname, '..');
-const topicsOf = { booking: 'booking.events.v1', room: 'room.events.v1', user: 'user.events.v1' } as const;
+const topicsOf = {
+  booking: 'booking.events.v1',
+  meeting: 'meeting.events.v1',
+  room: 'room.events.v1',
+  user: 'user.events.v1',
+} as const;
 const eventTypesOf = {
   'booking.events.v1': bookingEventTypes,
+  'meeting.events.v1': meetingEventTypes,
   'room.events.v1': roomEventTypes,
   'user.events.v1': userEventTypes,
 } as const;
 /** The payload property each topic is keyed (and so ordered) by. */
-const keyOf = { booking: 'roomId', room: 'roomId', user: 'userId' } as const;
+const keyOf = { booking: 'roomId', meeting: 'meetingId', room: 'roomId', user: 'userId' } as const;
+/** The service that publishes each topic (`ce_source` is `/roomledger/<service>`): meetings are the booking service's. */
+const sourceOf = { booking: 'booking', meeting: 'booking', room: 'room', user: 'user' } as const;
 
 type Json = Record<string, unknown>;
 const readJson = (path: string): Json => JSON.parse(readFileSync(path, 'utf8')) as Json;
@@ -96,6 +109,7 @@ describe('The public event contract', () => {
     expect(ceType('booking', 'maintenance-lifted')).toBe('roomledger.booking.maintenance-lifted.v1');
     expect(ceType('room', 'registered')).toBe('roomledger.room.registered.v1');
     expect(ceType('user', 'preferences-changed')).toBe('roomledger.user.preferences-changed.v1');
+    expect(ceType('meeting', 'series-split')).toBe('roomledger.meeting.series-split.v1');
   });
 
   it('refuses to validate an event type the contract does not define', () => {
@@ -394,6 +408,62 @@ describe('When a user event breaks the contract', () => {
   });
 });
 
+describe('When a meeting event breaks the contract', () => {
+  it('refuses a meeting id that is not a uuid (meeting ids are chosen or derived by the booking service)', () => {
+    invalid(
+      'meeting.events.v1',
+      'scheduled',
+      { ...meetingScheduled, meetingId: 'm-1' },
+      '/meetingId must match format "uuid"',
+    );
+  });
+
+  it('refuses an attendee that is neither a user nor a guest, and an answer the model does not know', () => {
+    const attendees = [{ required: true, response: 'accepted' }];
+    invalid('meeting.events.v1', 'scheduled', { ...meetingScheduled, attendees }, '/attendees/0');
+    invalid(
+      'meeting.events.v1',
+      'scheduled',
+      { ...meetingScheduled, attendees: [{ userId: 'u', required: true, response: 'maybe' }] },
+      '/attendees/0/response',
+    );
+  });
+
+  it('refuses needs-action as an answer: answering means accepting, declining or being tentative', () => {
+    invalid(
+      'meeting.events.v1',
+      'invitation-responded',
+      { ...invitationResponded, response: 'needs-action' },
+      '/response',
+    );
+  });
+
+  it('names the scope: an update is of all or of one occurrence (following is a series-split)', () => {
+    invalid('meeting.events.v1', 'updated', { ...meetingUpdated, scope: 'following' }, '/scope');
+    valid('meeting.events.v1', 'updated', { ...meetingUpdated, scope: 'this' });
+  });
+
+  it('reports at least one conflicted occurrence, each with a reason', () => {
+    invalid(
+      'meeting.events.v1',
+      'occurrence-conflicted',
+      { ...occurrenceConflicted, occurrences: [] },
+      '/occurrences must NOT have fewer than 1 items',
+    );
+    const { reason: _, ...withoutReason } = occurrenceConflicted.occurrences[0];
+    invalid(
+      'meeting.events.v1',
+      'occurrence-conflicted',
+      { ...occurrenceConflicted, occurrences: [withoutReason] },
+      "/occurrences/0 must have required property 'reason'",
+    );
+  });
+
+  it('refuses a time zone that is an offset rather than an IANA name', () => {
+    invalid('meeting.events.v1', 'scheduled', { ...meetingScheduled, timeZone: '+01:00' }, '/timeZone');
+  });
+});
+
 describe('Consumers tolerate additions', () => {
   it.each(examples())('%s/%s accepts unknown top-level properties', (topic, name, _, complete) => {
     valid(topic, name, { ...complete, addedInV1_3: { anything: [1, 2, 3] } });
@@ -408,121 +478,131 @@ describe('Consumers tolerate additions', () => {
   });
 });
 
-describe.each(['booking', 'room', 'user'] as const)('The AsyncAPI document of %s events', (noun) => {
-  const topic = topicsOf[noun];
-  const path = join(contracts, 'asyncapi', `${topic}.yaml`);
-  const doc = readYaml(path) as {
-    asyncapi: string;
-    channels: Record<string, Json & { address: string; messages: Record<string, { $ref: string }> }>;
-    operations: Record<string, { action: string; channel: { $ref: string }; messages: { $ref: string }[] }>;
-    components: { messages: Record<string, AsyncApiMessage> };
-  };
-  const [channel] = Object.values(doc.channels);
-  const messages = doc.components.messages;
+describe.each(['booking', 'meeting', 'room', 'user'] as const)(
+  'The AsyncAPI document of %s events',
+  (noun) => {
+    const topic = topicsOf[noun];
+    const path = join(contracts, 'asyncapi', `${topic}.yaml`);
+    const doc = readYaml(path) as {
+      asyncapi: string;
+      channels: Record<string, Json & { address: string; messages: Record<string, { $ref: string }> }>;
+      operations: Record<string, { action: string; channel: { $ref: string }; messages: { $ref: string }[] }>;
+      components: { messages: Record<string, AsyncApiMessage> };
+    };
+    const [channel] = Object.values(doc.channels);
+    const messages = doc.components.messages;
 
-  it('is AsyncAPI 3.0.0 with one channel whose address is a topic of topics.json', () => {
-    expect(doc.asyncapi).toBe('3.0.0');
-    expect(Object.keys(doc.channels)).toHaveLength(1);
-    expect(channel.address).toBe(topic);
-    expect(topics.map((t) => t.name)).toContain(channel.address);
-  });
+    it('is AsyncAPI 3.0.0 with one channel whose address is a topic of topics.json', () => {
+      expect(doc.asyncapi).toBe('3.0.0');
+      expect(Object.keys(doc.channels)).toHaveLength(1);
+      expect(channel.address).toBe(topic);
+      expect(topics.map((t) => t.name)).toContain(channel.address);
+    });
 
-  it('agrees with topics.json on partitions and retention', () => {
-    const definition = topics.find((t) => t.name === topic)!;
-    expect(channel.bindings).toMatchObject({
-      kafka: {
-        topic,
-        partitions: definition.partitions,
-        topicConfiguration: {
-          'retention.ms': definition.retentionMs,
-          'cleanup.policy': [definition.cleanupPolicy],
+    it('agrees with topics.json on partitions and retention', () => {
+      const definition = topics.find((t) => t.name === topic)!;
+      expect(channel.bindings).toMatchObject({
+        kafka: {
+          topic,
+          partitions: definition.partitions,
+          topicConfiguration: {
+            'retention.ms': definition.retentionMs,
+            'cleanup.policy': [definition.cleanupPolicy],
+          },
         },
-      },
-    });
-  });
-
-  it('states the delivery semantics: at-least-once, deduplicate by ce_id, ordered per key', () => {
-    expect(channel['x-delivery']).toEqual({
-      guarantee: 'at-least-once',
-      deduplicateBy: 'ce_id',
-      ordering: `per key (${keyOf[noun]})`,
-    });
-    expect(doc).toMatchObject({ info: { description: expect.stringContaining('at-least-once') } });
-  });
-
-  it('lists exactly the event types of the TypeScript tuple, in the channel, the operation and the components', () => {
-    const names = [...eventTypesOf[topic]].sort();
-    expect(Object.keys(channel.messages).sort()).toEqual(names);
-    expect(Object.keys(messages).sort()).toEqual(names);
-    const [operation] = Object.values(doc.operations);
-    expect(operation.action).toBe('send');
-    expect(operation.messages.map((m) => m.$ref.split('/').pop()).sort()).toEqual(names);
-  });
-
-  it('resolves every $ref: local ones to a node of the document, relative ones to an existing file', () => {
-    const refs = collectRefs(doc);
-    expect(refs.length).toBeGreaterThan(0);
-    for (const ref of refs) {
-      if (ref.startsWith('#/'))
-        expect({ ref, found: pointer(doc, ref) !== undefined }).toEqual({ ref, found: true });
-      else expect({ ref, exists: existsSync(resolve(dirname(path), ref)) }).toEqual({ ref, exists: true });
-    }
-  });
-
-  it.each(eventTypesOf[topic] as readonly string[])(
-    '%s: CloudEvents headers, the key, and the payload schema by relative $ref',
-    (name) => {
-      const message = messages[name];
-      expect(message.title).toBe(ceType(noun, name as never));
-      expect(message.contentType).toBe('application/json');
-      expect(message.payload).toEqual({
-        schemaFormat: 'application/schema+json;version=2020-12',
-        schema: { $ref: `../schemas/${topic}/${name}.schema.json` },
       });
-      expect(message.headers.allOf[1].properties.ce_type.const).toBe(ceType(noun, name as never));
-      const headers = pointer(doc, message.headers.allOf[0].$ref) as Json & {
-        required: string[];
-        properties: Json;
-      };
-      expect(headers.required).toEqual(
-        expect.arrayContaining(['ce_specversion', 'ce_id', 'ce_type', 'ce_source', 'ce_time', 'ce_subject']),
-      );
-      expect(headers.required).toContain('content-type');
-      expect(Object.keys(headers.properties)).toContain('traceparent');
-      expect(headers.properties).toMatchObject({
-        ce_specversion: { const: '1.0' },
-        ce_source: { const: `/roomledger/${noun}` },
-        'content-type': { const: 'application/json' },
-      });
-      expect(pointer(doc, message.bindings.$ref)).toMatchObject({ kafka: { key: { type: 'string' } } });
-    },
-  );
+    });
 
-  it.each(eventTypesOf[topic] as readonly string[])(
-    '%s: the documented example is valid and its headers match its payload',
-    (name) => {
-      expect(messages[name].examples?.length).toBeGreaterThan(0);
-      for (const { headers, payload } of messages[name].examples ?? []) {
-        valid(topic, name as never, payload);
-        const subject =
-          noun === 'booking'
-            ? name.startsWith('maintenance-')
-              ? payload.blockId
-              : payload.bookingId
-            : payload[keyOf[noun]];
-        expect(headers).toMatchObject({
-          ce_specversion: '1.0',
-          ce_id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
-          ce_type: ceType(noun, name as never),
-          ce_source: `/roomledger/${noun}`,
-          ce_time: expect.stringMatching(/Z$/),
-          ce_subject: subject,
-          'content-type': 'application/json',
-        });
+    it('states the delivery semantics: at-least-once, deduplicate by ce_id, ordered per key', () => {
+      expect(channel['x-delivery']).toEqual({
+        guarantee: 'at-least-once',
+        deduplicateBy: 'ce_id',
+        ordering: `per key (${keyOf[noun]})`,
+      });
+      expect(doc).toMatchObject({ info: { description: expect.stringContaining('at-least-once') } });
+    });
+
+    it('lists exactly the event types of the TypeScript tuple, in the channel, the operation and the components', () => {
+      const names = [...eventTypesOf[topic]].sort();
+      expect(Object.keys(channel.messages).sort()).toEqual(names);
+      expect(Object.keys(messages).sort()).toEqual(names);
+      const [operation] = Object.values(doc.operations);
+      expect(operation.action).toBe('send');
+      expect(operation.messages.map((m) => m.$ref.split('/').pop()).sort()).toEqual(names);
+    });
+
+    it('resolves every $ref: local ones to a node of the document, relative ones to an existing file', () => {
+      const refs = collectRefs(doc);
+      expect(refs.length).toBeGreaterThan(0);
+      for (const ref of refs) {
+        if (ref.startsWith('#/'))
+          expect({ ref, found: pointer(doc, ref) !== undefined }).toEqual({ ref, found: true });
+        else expect({ ref, exists: existsSync(resolve(dirname(path), ref)) }).toEqual({ ref, exists: true });
       }
-    },
-  );
-});
+    });
+
+    it.each(eventTypesOf[topic] as readonly string[])(
+      '%s: CloudEvents headers, the key, and the payload schema by relative $ref',
+      (name) => {
+        const message = messages[name];
+        expect(message.title).toBe(ceType(noun, name as never));
+        expect(message.contentType).toBe('application/json');
+        expect(message.payload).toEqual({
+          schemaFormat: 'application/schema+json;version=2020-12',
+          schema: { $ref: `../schemas/${topic}/${name}.schema.json` },
+        });
+        expect(message.headers.allOf[1].properties.ce_type.const).toBe(ceType(noun, name as never));
+        const headers = pointer(doc, message.headers.allOf[0].$ref) as Json & {
+          required: string[];
+          properties: Json;
+        };
+        expect(headers.required).toEqual(
+          expect.arrayContaining([
+            'ce_specversion',
+            'ce_id',
+            'ce_type',
+            'ce_source',
+            'ce_time',
+            'ce_subject',
+          ]),
+        );
+        expect(headers.required).toContain('content-type');
+        expect(Object.keys(headers.properties)).toContain('traceparent');
+        expect(headers.properties).toMatchObject({
+          ce_specversion: { const: '1.0' },
+          ce_source: { const: `/roomledger/${sourceOf[noun]}` },
+          'content-type': { const: 'application/json' },
+        });
+        expect(pointer(doc, message.bindings.$ref)).toMatchObject({ kafka: { key: { type: 'string' } } });
+      },
+    );
+
+    it.each(eventTypesOf[topic] as readonly string[])(
+      '%s: the documented example is valid and its headers match its payload',
+      (name) => {
+        expect(messages[name].examples?.length).toBeGreaterThan(0);
+        for (const { headers, payload } of messages[name].examples ?? []) {
+          valid(topic, name as never, payload);
+          const subject =
+            noun === 'booking'
+              ? name.startsWith('maintenance-')
+                ? payload.blockId
+                : payload.bookingId
+              : payload[keyOf[noun]];
+          expect(headers).toMatchObject({
+            ce_specversion: '1.0',
+            ce_id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+            ce_type: ceType(noun, name as never),
+            ce_source: `/roomledger/${sourceOf[noun]}`,
+            ce_time: expect.stringMatching(/Z$/),
+            ce_subject: subject,
+            'content-type': 'application/json',
+          });
+        }
+      },
+    );
+  },
+);
 
 interface AsyncApiMessage {
   title: string;

@@ -8,6 +8,12 @@ import bookingHeld from '../schemas/booking.events.v1/held.schema.json';
 import maintenanceBlocked from '../schemas/booking.events.v1/maintenance-blocked.schema.json';
 import maintenanceLifted from '../schemas/booking.events.v1/maintenance-lifted.schema.json';
 import bookingRescheduled from '../schemas/booking.events.v1/rescheduled.schema.json';
+import meetingCancelled from '../schemas/meeting.events.v1/cancelled.schema.json';
+import meetingInvitationResponded from '../schemas/meeting.events.v1/invitation-responded.schema.json';
+import meetingOccurrenceConflicted from '../schemas/meeting.events.v1/occurrence-conflicted.schema.json';
+import meetingScheduled from '../schemas/meeting.events.v1/scheduled.schema.json';
+import meetingSeriesSplit from '../schemas/meeting.events.v1/series-split.schema.json';
+import meetingUpdated from '../schemas/meeting.events.v1/updated.schema.json';
 import roomPolicyChanged from '../schemas/room.events.v1/policy-changed.schema.json';
 import roomRegistered from '../schemas/room.events.v1/registered.schema.json';
 import roomRetired from '../schemas/room.events.v1/retired.schema.json';
@@ -31,6 +37,17 @@ export const bookingEventTypes = [
 ] as const;
 export type BookingEventType = (typeof bookingEventTypes)[number];
 
+/** Public event types on `meeting.events.v1`; `ce_type` is `roomledger.meeting.<name>.v1`. */
+export const meetingEventTypes = [
+  'scheduled',
+  'updated',
+  'cancelled',
+  'invitation-responded',
+  'series-split',
+  'occurrence-conflicted',
+] as const;
+export type MeetingEventType = (typeof meetingEventTypes)[number];
+
 /** Public event types on `room.events.v1`; `ce_type` is `roomledger.room.<name>.v1`. */
 export const roomEventTypes = ['registered', 'updated', 'policy-changed', 'retired'] as const;
 export type RoomEventType = (typeof roomEventTypes)[number];
@@ -48,6 +65,7 @@ export type UserEventType = (typeof userEventTypes)[number];
 
 export interface EventTypesByTopic {
   'booking.events.v1': BookingEventType;
+  'meeting.events.v1': MeetingEventType;
   'room.events.v1': RoomEventType;
   'user.events.v1': UserEventType;
 }
@@ -55,6 +73,7 @@ export type EventTopic = keyof EventTypesByTopic;
 
 export interface EventTypesByNoun {
   booking: BookingEventType;
+  meeting: MeetingEventType;
   room: RoomEventType;
   user: UserEventType;
 }
@@ -147,6 +166,204 @@ export interface MaintenanceLiftedPayload extends MaintenanceEventPayload {
 }
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+/** An internal user (`userId`) or an external guest (`email`): exactly one of the two. */
+export interface AttendeeReference {
+  readonly userId?: string;
+  readonly email?: string;
+}
+
+export type AttendeeResponse = 'needs-action' | 'accepted' | 'declined' | 'tentative';
+
+export interface TimeSpanPayload {
+  readonly start: UtcInstant;
+  readonly end: UtcInstant;
+}
+
+export interface MeetingAttendee extends AttendeeReference {
+  readonly required: boolean;
+  readonly response: AttendeeResponse;
+  readonly comment?: string;
+  readonly proposal?: TimeSpanPayload;
+}
+
+/** The room a meeting takes; for a series `bookingId` is the room schedule's series id. */
+export interface MeetingRoomPayload {
+  readonly roomId: string;
+  readonly bookingId: string;
+}
+
+/** RFC 5545 RRULE in the meeting's local time. */
+export interface RecurrenceRulePayload {
+  readonly frequency: 'daily' | 'weekly' | 'monthly' | 'yearly';
+  readonly interval?: number;
+  readonly byWeekday?: readonly Weekday[];
+  readonly weekdayPosition?: number;
+  readonly byMonthDay?: readonly number[];
+  readonly byMonth?: readonly number[];
+  readonly count?: number;
+  readonly until?: UtcInstant;
+}
+
+export interface RecurrencePayload {
+  readonly rule: RecurrenceRulePayload;
+  readonly exdates: readonly UtcInstant[];
+  /** The rule as iCalendar RRULE text. */
+  readonly rrule: string;
+}
+
+export interface OccurrenceAnswerPayload {
+  readonly response: AttendeeResponse;
+  readonly comment?: string;
+  readonly proposal?: TimeSpanPayload;
+}
+
+/** One occurrence changed or answered on its own, keyed by its original start (RECURRENCE-ID). */
+export interface OccurrenceOverridePayload {
+  readonly originalStart: UtcInstant;
+  readonly start: UtcInstant;
+  readonly end: UtcInstant;
+  readonly title?: string;
+  readonly description?: string;
+  /** null: no room for this occurrence. */
+  readonly room?: MeetingRoomPayload | null;
+  /** By attendee key (`user:<id>`, `email:<address>`). */
+  readonly responses: Readonly<Record<string, OccurrenceAnswerPayload>>;
+}
+
+/** A whole meeting (for a series: `start`/`end` of the first occurrence). */
+export interface MeetingPayload {
+  readonly meetingId: string;
+  readonly organizerId: string;
+  readonly title: string;
+  readonly description: string;
+  readonly attendees: readonly MeetingAttendee[];
+  readonly room?: MeetingRoomPayload;
+  readonly start: UtcInstant;
+  readonly end: UtcInstant;
+  /** IANA time zone name. */
+  readonly timeZone: string;
+  readonly recurrence?: RecurrencePayload;
+  readonly overrides: readonly OccurrenceOverridePayload[];
+  readonly reminderMinutes: readonly number[];
+  readonly visibility: 'public' | 'private';
+  readonly allowProposals: boolean;
+  /** iCalendar SEQUENCE. */
+  readonly sequence: number;
+  readonly splitFrom?: { readonly meetingId: string; readonly originalStart: UtcInstant };
+}
+
+export interface MeetingScheduledPayload extends MeetingPayload {
+  readonly scheduledBy: string;
+  readonly occurredAt: UtcInstant;
+  /** The meeting stream's revision: orders all events of one meeting. */
+  readonly streamRevision: number;
+}
+
+export type MeetingField =
+  | 'title'
+  | 'description'
+  | 'start'
+  | 'end'
+  | 'timeZone'
+  | 'recurrence'
+  | 'room'
+  | 'attendees'
+  | 'reminderMinutes'
+  | 'visibility'
+  | 'allowProposals';
+
+export interface MeetingUpdatedPayload {
+  readonly meetingId: string;
+  readonly organizerId: string;
+  readonly sequence: number;
+  readonly scope: 'all' | 'this';
+  readonly changed: readonly MeetingField[];
+  readonly timeChanged: boolean;
+  readonly updatedBy: string;
+  /** Scope `all`: the meeting afterwards. */
+  readonly meeting?: MeetingPayload;
+  /** Scope `all`: attendees no longer invited. */
+  readonly removedAttendees?: readonly AttendeeReference[];
+  /** Scope `this`: the occurrence afterwards. */
+  readonly occurrence?: {
+    readonly originalStart: UtcInstant;
+    readonly start: UtcInstant;
+    readonly end: UtcInstant;
+    readonly title?: string;
+    readonly description?: string;
+    readonly room?: MeetingRoomPayload | null;
+  };
+  /** The attendee whose proposal the organizer accepted. */
+  readonly proposalOf?: AttendeeReference;
+  readonly occurredAt: UtcInstant;
+  readonly streamRevision: number;
+}
+
+export interface MeetingCancelledPayload {
+  readonly meetingId: string;
+  readonly organizerId: string;
+  readonly sequence: number;
+  readonly scope: 'all' | 'this' | 'following';
+  readonly cancelledBy: string;
+  /** Scope `all`: everyone who was invited. */
+  readonly attendees?: readonly MeetingAttendee[];
+  readonly message?: string;
+  /** Scopes `this` and `following`. */
+  readonly originalStart?: UtcInstant;
+  /** Scope `this`. */
+  readonly start?: UtcInstant;
+  readonly end?: UtcInstant;
+  /** Scope `following`: the series' new UNTIL. */
+  readonly until?: UtcInstant;
+  readonly occurredAt: UtcInstant;
+  readonly streamRevision: number;
+}
+
+export interface InvitationRespondedPayload {
+  readonly meetingId: string;
+  readonly attendee: AttendeeReference;
+  readonly response: 'accepted' | 'declined' | 'tentative';
+  /** The occurrence the answer is for; absent: the whole meeting or series. */
+  readonly occurrenceStart?: UtcInstant;
+  readonly comment?: string;
+  readonly proposal?: TimeSpanPayload;
+  readonly occurredAt: UtcInstant;
+  readonly streamRevision: number;
+}
+
+export interface SeriesSplitPayload {
+  readonly meetingId: string;
+  readonly organizerId: string;
+  readonly sequence: number;
+  readonly originalStart: UtcInstant;
+  readonly until: UtcInstant;
+  readonly newMeetingId: string;
+  readonly continuation: MeetingPayload;
+  readonly splitBy: string;
+  readonly occurredAt: UtcInstant;
+  readonly streamRevision: number;
+}
+
+export interface ConflictedOccurrencePayload {
+  readonly bookingId: string;
+  readonly start: UtcInstant;
+  readonly end: UtcInstant;
+  readonly reason: 'slot_taken' | 'policy_violation';
+  readonly rule?: string;
+  readonly conflicts?: readonly TimeSpanPayload[];
+}
+
+export interface OccurrenceConflictedPayload {
+  readonly meetingId: string;
+  readonly roomId: string;
+  readonly seriesId: string;
+  readonly organizerId: string;
+  readonly occurrences: readonly ConflictedOccurrencePayload[];
+  readonly occurredAt: UtcInstant;
+  /** The room schedule stream's revision. */
+  readonly streamRevision: number;
+}
 
 /** Local wall-clock times `HH:MM` in the room's time zone; `closes` may be `24:00`. */
 export interface OpeningSpan {
@@ -248,6 +465,14 @@ export interface EventPayloads {
     'maintenance-blocked': MaintenanceBlockedPayload;
     'maintenance-lifted': MaintenanceLiftedPayload;
   };
+  'meeting.events.v1': {
+    scheduled: MeetingScheduledPayload;
+    updated: MeetingUpdatedPayload;
+    cancelled: MeetingCancelledPayload;
+    'invitation-responded': InvitationRespondedPayload;
+    'series-split': SeriesSplitPayload;
+    'occurrence-conflicted': OccurrenceConflictedPayload;
+  };
   'room.events.v1': Record<RoomEventType, RoomEventPayload>;
   'user.events.v1': {
     registered: UserEventPayload;
@@ -268,6 +493,14 @@ const schemas: { [T in EventTopic]: Record<EventTypesByTopic[T], { $id: string }
     rescheduled: bookingRescheduled,
     'maintenance-blocked': maintenanceBlocked,
     'maintenance-lifted': maintenanceLifted,
+  },
+  'meeting.events.v1': {
+    scheduled: meetingScheduled,
+    updated: meetingUpdated,
+    cancelled: meetingCancelled,
+    'invitation-responded': meetingInvitationResponded,
+    'series-split': meetingSeriesSplit,
+    'occurrence-conflicted': meetingOccurrenceConflicted,
   },
   'room.events.v1': {
     registered: roomRegistered,

@@ -9,6 +9,8 @@ import type { Logger } from 'pino';
 import { BookingRuntime } from './booking.runtime';
 import type { BookingConfig } from './config';
 import { BookingGrpcController, BookingGrpcErrorFilter } from './grpc/booking.grpc-controller';
+import { MeetingGrpcController } from './meetings/meeting.grpc-controller';
+import { SchedulingGrpcController } from './scheduling/scheduling.grpc-controller';
 
 @Module({})
 export class BookingAppModule {
@@ -27,7 +29,7 @@ export class BookingAppModule {
         kafka: { brokers: config.KAFKA_BROKERS },
         extraChecks: [runtime.readiness],
       }),
-      controllers: [BookingGrpcController],
+      controllers: [BookingGrpcController, MeetingGrpcController, SchedulingGrpcController],
       providers: [BookingGrpcErrorFilter, ...runtime.providers],
     };
   }
@@ -38,6 +40,13 @@ export function startBooking(config: BookingConfig, logger: Logger): Promise<Sta
     module: BookingAppModule.forRoot(config, logger),
     config,
     logger,
-    grpc: { packages: ['roomledger.booking.v1'], protoFiles: ['roomledger/booking/v1/booking.proto'] },
+    grpc: {
+      packages: ['roomledger.booking.v1', 'roomledger.meeting.v1', 'roomledger.scheduling.v1'],
+      protoFiles: [
+        'roomledger/booking/v1/booking.proto',
+        'roomledger/meeting/v1/meeting.proto',
+        'roomledger/scheduling/v1/scheduling.proto',
+      ],
+    },
   });
 }

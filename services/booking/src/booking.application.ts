@@ -12,13 +12,19 @@ import {
   type Actor,
   type BookingStatus,
   type Availability,
+  RoomNotKnown,
+  type RoomPolicy,
   type RoomScheduleCommand,
   type RoomScheduleEvent,
+  type SeriesConflictPolicy,
+  type SeriesOccurrence,
+  type SkippedOccurrence,
+  type BookingConfirmed,
   type TimeSpan,
 } from '@roomledger/booking-domain';
 import { uuidV5, type EventMetadata } from '@roomledger/event-store';
 import type { Pool } from 'pg';
-import type { Decision, RoomScheduleHandler } from './schedule/room-schedule.handler';
+import type { Decision, LoadedSchedule, RoomScheduleHandler } from './schedule/room-schedule.handler';
 
 export type { BookingStatus };
 
@@ -74,6 +80,14 @@ export interface NewBookingInput {
   readonly organizerId?: string;
   readonly bookingId?: string;
   readonly meetingId?: string;
+}
+
+/** What `bookSeries` did: the occurrences booked and those skipped (`skip-conflicts`). */
+export interface SeriesBookingOutcome {
+  readonly booked: readonly BookingConfirmed['data'][];
+  readonly skipped: readonly SkippedOccurrence[];
+  /** The same series had been booked before (a repeated command): nothing new. */
+  readonly repeated?: boolean;
 }
 
 export interface ListQuery {
@@ -162,8 +176,14 @@ export class BookingApplication {
     });
   }
 
-  async confirm(context: RequestContext, bookingId: string, expectedVersion?: number): Promise<BookingView> {
-    const roomId = await this.roomOf(bookingId);
+  /** `knownRoomId`: the caller knows the room (a saga's own hold), so the read model is not asked. */
+  async confirm(
+    context: RequestContext,
+    bookingId: string,
+    expectedVersion?: number,
+    knownRoomId?: string,
+  ): Promise<BookingView> {
+    const roomId = knownRoomId ?? (await this.roomOf(bookingId));
     const decision = await this.handler.handle(
       roomId,
       {
@@ -179,9 +199,9 @@ export class BookingApplication {
   async cancel(
     context: RequestContext,
     bookingId: string,
-    options: { reason?: string; expectedVersion?: number } = {},
+    options: { reason?: string; expectedVersion?: number; roomId?: string } = {},
   ): Promise<BookingView> {
-    const roomId = await this.roomOf(bookingId);
+    const roomId = options.roomId ?? (await this.roomOf(bookingId));
     const decision = await this.handler.handle(
       roomId,
       {
@@ -197,9 +217,9 @@ export class BookingApplication {
   async reschedule(
     context: RequestContext,
     bookingId: string,
-    input: { start: string; end: string; expectedVersion?: number },
+    input: { start: string; end: string; expectedVersion?: number; roomId?: string },
   ): Promise<BookingView> {
-    const roomId = await this.roomOf(bookingId);
+    const roomId = input.roomId ?? (await this.roomOf(bookingId));
     const decision = await this.handler.handle(
       roomId,
       {
@@ -363,6 +383,88 @@ export class BookingApplication {
       },
       { metadata },
     );
+  }
+
+  /**
+   * Books occurrences of a recurring meeting in one room in one decision (`BookSeries`): with
+   * `all-or-nothing` one taken occurrence refuses them all (`SlotTaken` listing each), with
+   * `skip-conflicts` the others are booked and the skipped ones reported. Ids come from the caller
+   * (derived from the series and each occurrence's original start), so a repeat books nothing twice.
+   */
+  async bookSeries(
+    context: RequestContext,
+    input: {
+      roomId: string;
+      seriesId: string;
+      title: string;
+      organizerId?: string;
+      meetingId?: string;
+      onConflict: SeriesConflictPolicy;
+      occurrences: readonly SeriesOccurrence[];
+    },
+  ): Promise<SeriesBookingOutcome> {
+    const command: RoomScheduleCommand = {
+      type: 'BookSeries',
+      data: {
+        seriesId: input.seriesId,
+        title: input.title,
+        onConflict: input.onConflict,
+        occurrences: input.occurrences,
+        ...(input.organizerId ? { organizerId: input.organizerId } : {}),
+        ...(input.meetingId ? { meetingId: input.meetingId } : {}),
+      },
+      metadata: this.commandMetadata(context),
+    };
+    try {
+      const decision = await this.handler.handle(input.roomId, command, context);
+      return {
+        booked: decision.events
+          .filter((event) => event.type === 'BookingConfirmed')
+          .map((event) => event.data),
+        skipped: decision.events.flatMap((event) =>
+          event.type === 'SeriesOccurrencesSkipped' ? event.data.skipped : [],
+        ),
+      };
+    } catch (error) {
+      // The same series sent again after it was booked: its ids are taken by itself.
+      if (!(error instanceof AlreadyExists)) throw error;
+      const { state } = await this.handler.load(input.roomId);
+      const known = state.status === 'unknown' ? {} : state.bookings;
+      const ours = input.occurrences.filter((occurrence) => known[occurrence.bookingId]);
+      if (ours.length === 0) throw error;
+      return { booked: [], skipped: [], repeated: true };
+    }
+  }
+
+  /** The room's replicated policy (its booking window, notice, time zone), as decisions see it. */
+  async roomPolicy(roomId: string): Promise<RoomPolicy> {
+    const { state } = await this.handler.load(roomId);
+    if (state.status === 'unknown') throw new RoomNotKnown();
+    return state.policy;
+  }
+
+  /** The room's schedule as decisions see it (for dry runs of a series). */
+  roomSchedule(roomId: string): Promise<LoadedSchedule> {
+    return this.handler.load(roomId);
+  }
+
+  /**
+   * The live (held or confirmed) bookings of a room series starting at or after `fromStart` and still
+   * running at `endingAfter`, from the read model once it has caught up with the rooms' streams.
+   */
+  async seriesBookings(
+    seriesId: string,
+    options: { fromStart?: string; endingAfter?: string } = {},
+  ): Promise<BookingView[]> {
+    await this.options.awaitReadModel?.(READ_MODEL_WAIT_MS).catch(() => undefined);
+    const { rows } = await this.pool.query<BookingRow>(
+      `select * from booking_read.bookings
+        where series_id = $1 and status in ('held', 'confirmed')
+          and ($2::timestamptz is null or start_at >= $2) and ($3::timestamptz is null or end_at > $3)
+        order by start_at`,
+      [seriesId, options.fromStart ?? null, options.endingAfter ?? null],
+    );
+    return rows.map(viewOf);
   }
 
   async getBooking(bookingId: string): Promise<BookingView> {

@@ -9,16 +9,35 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { BookingApplication } from './booking.application';
+import { CalendarFeeds } from './calendars/calendar-feeds';
 import type { BookingConfig } from './config';
+import { ensureDirectory } from './directory/directory';
 import { toBookingFeedMessage } from './feed/booking-feed';
-import { bookingReadProjection } from './read-model/booking-read.projection';
+import { toMeetingFeedMessage } from './feed/meeting-feed';
+import { CalendarQueries } from './meetings/calendar.queries';
+import { MeetingApplication } from './meetings/meeting.application';
+import { MeetingHandler } from './meetings/meeting.handler';
+import { bookingReadProjectionWith } from './read-model/booking-read.projection';
 import { RoomScheduleHandler } from './schedule/room-schedule.handler';
+import { SchedulingApplication } from './scheduling/scheduling.application';
 import { HoldExpirer } from './workers/hold-expirer';
 import { runRoomEventsConsumer } from './workers/room-events.consumer';
+import { SeriesBooker } from './workers/series-booker';
+import { runUserEventsConsumer } from './workers/user-events.consumer';
+
+/** The meeting side of the service: use cases, queries, the assistant and the calendar feeds. */
+export interface MeetingServices {
+  readonly handler: MeetingHandler;
+  readonly application: MeetingApplication;
+  readonly calendars: CalendarQueries;
+  readonly scheduling: SchedulingApplication;
+  readonly feeds: CalendarFeeds;
+}
 
 /**
- * Everything the booking service runs besides its gRPC handlers: the event store, the command handler,
- * the `booking_read` projection, the public feed relay, the hold expirer and the room policy replica.
+ * Everything the booking service runs besides its gRPC handlers: the event store, the command handlers
+ * (room schedules, meetings), the `booking_read` projection, the public feed relays (bookings,
+ * meetings), the hold expirer, the series job, and the room policy and user profile replicas.
  * Started after Nest is up, stopped before its clients close.
  */
 export class BookingRuntime {
@@ -26,6 +45,7 @@ export class BookingRuntime {
     readonly store: EventStore,
     readonly handler: RoomScheduleHandler,
     readonly application: BookingApplication,
+    readonly meetings: MeetingServices,
     readonly projection: ProjectionRunner,
     private readonly config: BookingConfig,
     private readonly kafka: Kafka,
@@ -35,9 +55,13 @@ export class BookingRuntime {
   ) {}
 
   private relay: Relay | undefined;
+  private meetingRelay: Relay | undefined;
   private consumer: InboxConsumer | undefined;
   private consumerStarting: Promise<void> | undefined;
+  private userConsumer: InboxConsumer | undefined;
+  private userConsumerStarting: Promise<void> | undefined;
   private expirer: HoldExpirer | undefined;
+  private seriesBooker: SeriesBooker | undefined;
 
   static async create(deps: {
     config: BookingConfig;
@@ -63,7 +87,7 @@ export class BookingRuntime {
       onSnapshotError: (roomId, error) => logger.warn({ err: error, roomId }, 'snapshot not saved'),
     });
     const projection = new ProjectionRunner({
-      ...bookingReadProjection,
+      ...bookingReadProjectionWith({ calendarHorizonDays: config.CALENDAR_HORIZON_DAYS }),
       store,
       pool: deps.pool,
       logger: logger.child({ component: 'projection' }),
@@ -79,10 +103,26 @@ export class BookingRuntime {
         if (head) await projection.waitUntil(head, { timeoutMs });
       },
     });
+    const meetingHandler = new MeetingHandler(store, {
+      onConflict: () => metrics.conflicts.inc(),
+      onSnapshotError: (meetingId, error) => logger.warn({ err: error, meetingId }, 'snapshot not saved'),
+    });
+    const calendars = new CalendarQueries(deps.pool);
+    const meetings: MeetingServices = {
+      handler: meetingHandler,
+      application: new MeetingApplication(meetingHandler, application, calendars, {
+        horizonDays: config.CALENDAR_HORIZON_DAYS,
+      }),
+      calendars,
+      scheduling: new SchedulingApplication(deps.pool, calendars, application),
+      feeds: new CalendarFeeds(deps.pool),
+    };
+    await ensureDirectory(deps.pool);
     return new BookingRuntime(
       store,
       handler,
       application,
+      meetings,
       projection,
       config,
       deps.kafka,
@@ -115,6 +155,26 @@ export class BookingRuntime {
       onExpired: (count) => this.metrics.holdsExpired.inc(count),
     });
     this.expirer.start();
+    this.meetingRelay = await runRelay({
+      name: 'meeting-events',
+      store: this.store,
+      categories: ['meeting', 'roomSchedule'],
+      kafka: this.kafka,
+      topic: this.config.MEETING_EVENTS_TOPIC,
+      map: toMeetingFeedMessage,
+      pool: this.pool,
+      logger: this.logger,
+      source: '/roomledger/booking',
+      checkpointSchema: 'booking_relay',
+      leaderPool: this.pool,
+    });
+    this.seriesBooker = new SeriesBooker({
+      pool: this.pool,
+      meetings: this.meetings.application,
+      logger: this.logger.child({ component: 'series-booker' }),
+      intervalMs: this.config.SERIES_BOOKING_INTERVAL_MS,
+    });
+    this.seriesBooker.start();
     // The room replica joins its consumer group in the background: Kafka may come later than we do.
     this.consumerStarting = runRoomEventsConsumer({
       kafka: this.kafka,
@@ -129,13 +189,29 @@ export class BookingRuntime {
       },
       (error: unknown) => this.logger.error({ err: error }, 'room events consumer did not start'),
     );
+    this.userConsumerStarting = runUserEventsConsumer({
+      kafka: this.kafka,
+      pool: this.pool,
+      logger: this.logger.child({ component: 'user-events' }),
+      groupId: this.config.USER_EVENTS_GROUP_ID,
+      topic: this.config.USER_EVENTS_TOPIC,
+    }).then(
+      (consumer) => {
+        this.userConsumer = consumer;
+      },
+      (error: unknown) => this.logger.error({ err: error }, 'user events consumer did not start'),
+    );
   }
 
   async stop(): Promise<void> {
     await this.expirer?.stop();
+    await this.seriesBooker?.stop();
     await this.consumerStarting;
     await this.consumer?.stop().catch(() => undefined);
+    await this.userConsumerStarting;
+    await this.userConsumer?.stop().catch(() => undefined);
     await this.relay?.stop();
+    await this.meetingRelay?.stop();
     await this.projection.stop();
     await this.store.close();
   }
@@ -154,7 +230,15 @@ export class BookingRuntime {
           : relay.leader
             ? 'publishing'
             : 'standby',
+      meetingRelay: !this.meetingRelay
+        ? 'starting'
+        : this.meetingRelay.status().lastError
+          ? `retrying: ${this.meetingRelay.status().lastError}`
+          : this.meetingRelay.status().leader
+            ? 'publishing'
+            : 'standby',
       roomReplica: this.consumer ? 'running' : 'starting',
+      userReplica: this.userConsumer ? 'running' : 'starting',
     };
   }
 }

@@ -8,6 +8,9 @@ export const configSchema = z.object({
   /** Where the room feed is (published by room, consumed by booking) and the booking feed (the reverse). */
   ROOM_EVENTS_TOPIC: dataEnv.topic('room.events.v1'),
   BOOKING_EVENTS_TOPIC: dataEnv.topic('booking.events.v1'),
+  /** The meeting feed this service publishes, and the user feed it reads (time zones, working hours). */
+  MEETING_EVENTS_TOPIC: dataEnv.topic('meeting.events.v1'),
+  USER_EVENTS_TOPIC: dataEnv.topic('user.events.v1'),
   /** Schema of the PostgreSQL event store (room schedules). */
   EVENT_STORE_SCHEMA: z
     .string()
@@ -31,5 +34,11 @@ export const configSchema = z.object({
   HOLD_EXPIRY_INTERVAL_MS: env.positiveInt(1_000),
   /** The consumer group of the room policy replica (one per deployment, shared by its instances). */
   ROOM_EVENTS_GROUP_ID: z.string().min(1).default('booking.room-policy'),
+  /** The consumer group of the user profile replica (one per deployment, shared by its instances). */
+  USER_EVENTS_GROUP_ID: z.string().min(1).default('booking.user-profiles'),
+  /** How far ahead attendees' calendars are expanded into the read model (days); beyond it, queries expand. */
+  CALENDAR_HORIZON_DAYS: z.coerce.number().int().min(30).max(3_650).default(400),
+  /** How often the series job books occurrences the rooms' booking windows have reached. */
+  SERIES_BOOKING_INTERVAL_MS: env.positiveInt(3_600_000),
 });
 export type BookingConfig = z.infer<typeof configSchema>;

@@ -3,6 +3,7 @@ import { Controller, Inject, Injectable, UseFilters } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import {
   DomainError,
+  MeetingCancelledAlready,
   PolicyViolation,
   SlotTaken,
   ValidationFailed,
@@ -28,10 +29,11 @@ import type {
   RequestContext,
 } from '../booking.application';
 import { BookingRuntime } from '../booking.runtime';
-import { RoomContended } from '../schedule/room-schedule.handler';
+import { AttendeesBusy } from '../meetings/meeting.errors';
+import { StreamContended } from '../schedule/decision-handler';
 
 /** A refused slot with the alternatives found for it (for `409 slot_taken`). */
-class SlotTakenWithAlternatives extends Error {
+export class SlotTakenWithAlternatives extends Error {
   constructor(
     readonly refusal: SlotTaken,
     readonly alternatives: readonly { roomId: string; start: string; end: string }[],
@@ -49,6 +51,7 @@ export const mapBookingError: ErrorMapper = (error): ReturnType<ErrorMapper> => 
       info: {
         conflicts: JSON.stringify(error.refusal.conflicts),
         alternatives: JSON.stringify(error.alternatives),
+        ...occurrencesOf(error.refusal),
       },
     };
   }
@@ -56,8 +59,18 @@ export const mapBookingError: ErrorMapper = (error): ReturnType<ErrorMapper> => 
     return {
       code: 'slot_taken',
       message: error.message,
-      info: { conflicts: JSON.stringify(error.conflicts) },
+      info: { conflicts: JSON.stringify(error.conflicts), ...occurrencesOf(error) },
     };
+  }
+  if (error instanceof AttendeesBusy) {
+    return {
+      code: 'attendees_busy',
+      message: error.message,
+      info: { attendees: JSON.stringify(error.attendees) },
+    };
+  }
+  if (error instanceof MeetingCancelledAlready) {
+    return { code: 'invalid_meeting_state', message: error.message };
   }
   if (error instanceof PolicyViolation) {
     return {
@@ -69,12 +82,18 @@ export const mapBookingError: ErrorMapper = (error): ReturnType<ErrorMapper> => 
   if (error instanceof ValidationFailed) {
     return { code: 'validation_failed', message: error.message, info: { field: error.field } };
   }
-  if (error instanceof RoomContended) {
-    return { code: 'contended', message: 'the room is busy with other decisions; try again' };
+  if (error instanceof StreamContended) {
+    return { code: 'contended', message: 'the room or meeting is busy with other decisions; try again' };
   }
   if (error instanceof DomainError) return { code: error.code, message: error.message };
   return undefined;
 };
+
+/** A refused series: which occurrences conflicted, each with what it ran into. */
+function occurrencesOf(refusal: SlotTaken): { occurrences?: string } {
+  const occurrences = refusal.details.occurrences;
+  return occurrences?.length ? { occurrences: JSON.stringify(occurrences) } : {};
+}
 
 @Injectable()
 export class BookingGrpcErrorFilter extends GrpcErrorFilter {

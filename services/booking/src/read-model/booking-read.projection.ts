@@ -2,19 +2,28 @@ import { statusAfter, type RoomScheduleEvent } from '@roomledger/booking-domain'
 import type { RecordedEvent } from '@roomledger/event-store';
 import { upsertIfNewer, type Projection } from '@roomledger/projections';
 import type { PoolClient } from 'pg';
+import {
+  MEETING_READ_TABLES,
+  applyMeetingEvents,
+  applySeriesProgress,
+  type MeetingReadOptions,
+  type SeriesProgress,
+} from './meeting-read';
 
 /** The schema of the booking service's read models. */
 export const BOOKING_READ_SCHEMA = 'booking_read';
 
 /**
- * `booking_read`: rooms (the replicated policy), bookings by id / room / organizer with a `tstzrange`
- * and a GiST index, maintenance blocks, and every booking's history. Fed by the `roomSchedule`
- * category; every row keeps the checkpoint of the last event applied to it, so replays are harmless.
+ * `booking_read`: rooms (the replicated policy), bookings by id / room / organizer / series with a
+ * `tstzrange` and a GiST index, maintenance blocks, every booking's history, and the meetings with
+ * their attendees' calendars (`meeting-read.ts`). Fed by the `roomSchedule` and `meeting` categories;
+ * every row keeps the checkpoint (or stream revision) of the last event applied to it, so replays are
+ * harmless.
  */
-export const bookingReadProjection: Projection = {
+export const bookingReadProjectionWith = (options: MeetingReadOptions): Projection => ({
   name: 'booking-read',
   schema: BOOKING_READ_SCHEMA,
-  categories: ['roomSchedule'],
+  categories: ['roomSchedule', 'meeting'],
 
   async setup(client: PoolClient): Promise<void> {
     await client.query(`
@@ -52,6 +61,7 @@ export const bookingReadProjection: Projection = {
       create index if not exists bookings_room_period on bookings using gist (room_id, period);
       create index if not exists bookings_organizer on bookings (organizer_id, start_at, booking_id);
       create index if not exists bookings_live_holds on bookings (expires_at) where status = 'held';
+      create index if not exists bookings_series on bookings (series_id, start_at) where series_id is not null;
 
       create table if not exists maintenance_blocks (
         block_id text primary key,
@@ -126,20 +136,58 @@ export const bookingReadProjection: Projection = {
       end
       $fn$;
     `);
+    await client.query(MEETING_READ_TABLES);
   },
 
   async apply(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
     const bookingRows: BookingRow[] = [];
+    const meetingEvents: RecordedEvent[] = [];
+    const series: SeriesProgress[] = [];
     for (const recorded of events) {
+      if (recorded.streamName.startsWith('meeting-')) {
+        meetingEvents.push(recorded);
+        continue;
+      }
       const event = recorded as RecordedEvent<RoomScheduleEvent>;
+      const progress = seriesProgressOf(event);
+      if (progress) series.push(progress);
       if (event.type in HISTORY_TYPES) bookingRows.push(bookingRow(event as RecordedEvent<BookingEvent>));
       else await applyOne(client, event);
     }
     if (bookingRows.length > 0) {
       await client.query('select apply_booking_rows($1::jsonb)', [JSON.stringify(bookingRows)]);
     }
+    await applySeriesProgress(client, series);
+    if (meetingEvents.length > 0) await applyMeetingEvents(client, meetingEvents, options);
   },
-};
+});
+
+/** The projection with the service's default calendar horizon (400 days). */
+export const bookingReadProjection: Projection = bookingReadProjectionWith({ calendarHorizonDays: 400 });
+
+/** How far a room series has been decided, from a booked occurrence or a report of skipped ones. */
+function seriesProgressOf(event: RecordedEvent<RoomScheduleEvent>): SeriesProgress | undefined {
+  if (event.type === 'BookingConfirmed' && event.data.seriesId) {
+    return {
+      series_id: event.data.seriesId,
+      room_id: event.data.roomId,
+      meeting_id: event.data.meetingId ?? null,
+      considered_until: event.data.start,
+      checkpoint: event.checkpoint,
+    };
+  }
+  if (event.type === 'SeriesOccurrencesSkipped' && event.data.skipped.length > 0) {
+    const latest = event.data.skipped.reduce((a, b) => (Date.parse(a.start) >= Date.parse(b.start) ? a : b));
+    return {
+      series_id: event.data.seriesId,
+      room_id: event.data.roomId,
+      meeting_id: event.data.meetingId ?? null,
+      considered_until: latest.start,
+      checkpoint: event.checkpoint,
+    };
+  }
+  return undefined;
+}
 
 /** The public name of a booking event (also the history's `type`). */
 export const HISTORY_TYPES = {

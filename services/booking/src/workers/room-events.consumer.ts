@@ -4,6 +4,7 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { BookingApplication } from '../booking.application';
+import { upsertRoomProfile, type RoomProfilePayload } from '../directory/directory';
 
 /** The part of a `room.events.v1` payload the schedule needs (the whole room travels with every event). */
 interface RoomEventPayload {
@@ -51,7 +52,9 @@ export function policyFromRoomEvent(payload: unknown): { roomId: string; policy:
  * The room policy replica: every `room.events.v1` event becomes an `ApplyRoomPolicy` decision on the
  * room's schedule stream. The command id is the event id, so a redelivered message decides nothing
  * new (and the decider ignores a policy equal to the current one). A message whose policy is invalid
- * fails the same way on every attempt and ends in `room.events.v1.dlq`.
+ * fails the same way on every attempt and ends in `room.events.v1.dlq`. The room's descriptive profile
+ * (building, amenities, capacity: what the scheduling assistant matches rooms on) is kept in
+ * `booking_directory.room_profiles` in the inbox's own transaction.
  */
 export function runRoomEventsConsumer(options: {
   kafka: Kafka;
@@ -70,8 +73,9 @@ export function runRoomEventsConsumer(options: {
     schema: 'booking_inbox',
     logger: options.logger,
     maxAttempts: 5,
-    handler: async (_client, _message, envelope: EventEnvelope) => {
+    handler: async (client, _message, envelope: EventEnvelope) => {
       const { roomId, policy } = policyFromRoomEvent(envelope.data);
+      await upsertRoomProfile(client, envelope.data as RoomProfilePayload);
       await options.application.applyRoomPolicy(`room-event:${envelope.id}`, roomId, policy, {
         correlationId: envelope.id,
         causationId: envelope.id,

@@ -12,6 +12,7 @@ export {
 export { decideMeeting, meetingDecider } from './meeting';
 export {
   expandSeries,
+  generatedStarts,
   MAX_OCCURRENCES,
   rruleText,
   type Occurrence,
