@@ -77,6 +77,8 @@ export class GatewayAppModule {
             new Downstream(
               {
                 booking: config.BOOKING_SERVICE_GRPC_ADDRESS,
+                meeting: config.BOOKING_SERVICE_GRPC_ADDRESS,
+                scheduling: config.BOOKING_SERVICE_GRPC_ADDRESS,
                 room: config.ROOM_SERVICE_GRPC_ADDRESS,
                 user: config.USER_SERVICE_GRPC_ADDRESS,
               },
@@ -129,6 +131,8 @@ export function startGateway(config: GatewayConfig, logger: Logger): Promise<Sta
         publicGrpcServer({
           downstream: {
             booking: config.BOOKING_SERVICE_GRPC_ADDRESS,
+            meeting: config.BOOKING_SERVICE_GRPC_ADDRESS,
+            scheduling: config.BOOKING_SERVICE_GRPC_ADDRESS,
             room: config.ROOM_SERVICE_GRPC_ADDRESS,
             user: config.USER_SERVICE_GRPC_ADDRESS,
           },

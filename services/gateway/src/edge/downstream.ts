@@ -17,6 +17,12 @@ export const DOWNSTREAM = {
   booking: { proto: 'roomledger/booking/v1/booking.proto', service: 'roomledger.booking.v1.BookingService' },
   room: { proto: 'roomledger/room/v1/room.proto', service: 'roomledger.room.v1.RoomService' },
   user: { proto: 'roomledger/user/v1/user.proto', service: 'roomledger.user.v1.UserService' },
+  // Meetings and scheduling live in the booking service (same address as `booking`).
+  meeting: { proto: 'roomledger/meeting/v1/meeting.proto', service: 'roomledger.meeting.v1.MeetingService' },
+  scheduling: {
+    proto: 'roomledger/scheduling/v1/scheduling.proto',
+    service: 'roomledger.scheduling.v1.SchedulingService',
+  },
 } as const;
 export type DownstreamName = keyof typeof DOWNSTREAM;
 

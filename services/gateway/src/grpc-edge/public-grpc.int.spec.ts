@@ -95,7 +95,13 @@ describe('The public gRPC edge', () => {
   let roomId: string;
 
   const edgeOptions = (overrides: Partial<PublicGrpcOptions> = {}): PublicGrpcOptions => ({
-    downstream: { user: user.grpcAddress, room: room.grpcAddress, booking: booking.grpcAddress },
+    downstream: {
+      user: user.grpcAddress,
+      room: room.grpcAddress,
+      booking: booking.grpcAddress,
+      meeting: booking.grpcAddress,
+      scheduling: booking.grpcAddress,
+    },
     verifier: new TokenVerifier(`${user.httpUrl}/.well-known/jwks.json`, {
       issuer: 'roomledger',
       audience: 'roomledger',
@@ -413,6 +419,8 @@ describe('The public gRPC edge', () => {
           user: `127.0.0.1:${await freePort()}`,
           room: room.grpcAddress,
           booking: booking.grpcAddress,
+          meeting: booking.grpcAddress,
+          scheduling: booking.grpcAddress,
         },
       },
       async (cut) => {
@@ -444,7 +452,9 @@ describe('The public gRPC edge', () => {
         'grpc.reflection.v1.ServerReflection',
         'grpc.reflection.v1alpha.ServerReflection',
         'roomledger.booking.v1.BookingService',
+        'roomledger.meeting.v1.MeetingService',
         'roomledger.room.v1.RoomService',
+        'roomledger.scheduling.v1.SchedulingService',
         'roomledger.user.v1.UserService',
       ]),
     );

@@ -59,11 +59,13 @@ export interface PublicGrpcOptions {
   logger: Logger;
 }
 
-const ANONYMOUS = new Set(
-  ['Register', 'Login', 'Refresh', 'Logout', 'GetJwks'].map(
+const ANONYMOUS = new Set([
+  ...['Register', 'Login', 'Refresh', 'Logout', 'GetJwks'].map(
     (method) => `/${DOWNSTREAM.user.service}/${method}`,
   ),
-);
+  // A calendar feed's secret token is its credential: calendar clients have no bearer token.
+  `/${DOWNSTREAM.meeting.service}/GetCalendarFeed`,
+]);
 const READ = /^(Get|List|Search|Find)/;
 /** What goes on to a service besides what the gateway sets itself: trace context only. */
 const FORWARDED = ['traceparent', 'tracestate'];
