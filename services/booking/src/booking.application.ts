@@ -527,6 +527,13 @@ export class BookingApplication {
         ? undefined
         : this.clock().toISOString();
     const to = query.to ? instant(query.to, 'to') : undefined;
+    // "My bookings" start now unless told otherwise, so a `to` alone may lie before that `from`.
+    if (from && to && Date.parse(to) <= Date.parse(from)) {
+      throw new ValidationFailed(
+        'to',
+        query.from ? 'must be after from' : 'must be after now (the default from)',
+      );
+    }
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     const values: unknown[] = [query.roomId ?? query.organizerId, statuses, from ?? null, to ?? null];
     let keyset = '';

@@ -223,6 +223,13 @@ describe('The booking service', () => {
       alice,
     );
     expect(mine.items.map((item) => item.id)).toContain(hold.id);
+    const backwards = await clients[0]
+      .call('ListBookings', { organizerId: 'me', from: at(3100), to: at(2900) }, alice)
+      .catch((error: ServiceError) => error);
+    expect(decodeErrorInfo((backwards as ServiceError).metadata)).toMatchObject({
+      code: 'validation_failed',
+      metadata: { field: 'to' },
+    });
 
     const tooLong = await clients[0]
       .call('BookDirectly', { roomId, start: at(4000), end: at(4000 + 9 * 60), title: 'marathon' }, alice)

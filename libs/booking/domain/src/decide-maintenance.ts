@@ -18,6 +18,7 @@ import {
   requireId,
   requireKnownRoom,
   requireOpenRoom,
+  requirePlainText,
   requireSlot,
   spanOf,
 } from './room-schedule.rules';
@@ -37,6 +38,7 @@ export const blockForMaintenance = (
   const { now, actor, occurredAt } = contextOf(command.metadata);
   const { blockId, reason, force = false } = command.data;
   requireId(blockId, 'blockId');
+  if (reason !== undefined) requirePlainText(reason, 'reason');
   const slot = requireSlot(command.data);
   if (slot.end <= now) throw new ValidationFailed('end', 'in the future');
   const room = requireOpenRoom(requireKnownRoom(state));

@@ -108,6 +108,12 @@ describe('RoomSchedule: holds, confirmations and direct bookings', () => {
         .thenThrows(ValidationFailed, (error) => error.field === 'end');
     });
 
+    it('refuses a title with a control character (a NUL cannot even be stored)', () => {
+      given([open])
+        .when(placeHold({ title: 'a\u0000b' }))
+        .thenThrows(ValidationFailed, (error) => error.field === 'title');
+    });
+
     it('refuses a time without an offset', () => {
       given([open])
         .when(placeHold({ start: '2026-03-02T10:00:00' }))

@@ -48,6 +48,14 @@ export const requireId = (value: unknown, field: string): string => {
 
 export const requireTitle = (value: unknown): string => {
   if (typeof value !== 'string') throw new ValidationFailed('title', 'a string');
+  return requirePlainText(value, 'title');
+};
+
+/** Text people write has no control characters (and PostgreSQL's jsonb cannot store a NUL at all). */
+export const requirePlainText = (value: string, field: string): string => {
+  if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/u.test(value)) {
+    throw new ValidationFailed(field, 'no control characters');
+  }
   return value;
 };
 

@@ -90,8 +90,12 @@ const optionalText = (value: unknown, field: string, max: number): string | unde
   requireThat(typeof value === 'string', field, 'a string');
   const text = (value as string).trim();
   requireThat(text.length <= max, field, `at most ${max} characters`);
+  requireThat(!CONTROL_CHARACTERS.test(text), field, 'no control characters');
   return text === '' ? undefined : text;
 };
+
+/** Text people write has none of these (and PostgreSQL's jsonb cannot store a NUL at all). */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/u;
 
 /**
  * Applies defaults, canonicalises (trimmed text, the time zone's canonical spelling, sorted feature
@@ -104,6 +108,7 @@ export const normalizeRoomProfile = (input: RoomProfileInput): RoomProfile => {
   requireThat(typeof input === 'object' && input !== null, 'room', 'an object');
   const name = typeof input.name === 'string' ? input.name.trim() : '';
   requireThat(name.length >= 1 && name.length <= MAX_NAME, 'name', `1..${MAX_NAME} characters`);
+  requireThat(!CONTROL_CHARACTERS.test(name), 'name', 'no control characters');
   const building = optionalText(input.building, 'building', MAX_BUILDING);
   const floor = optionalText(input.floor, 'floor', MAX_FLOOR);
   requireThat(isCount(input.capacity, 1, MAX_CAPACITY), 'capacity', `an integer 1..${MAX_CAPACITY}`);

@@ -114,6 +114,8 @@ describe('Room: registering', () => {
     it.each<[string, Partial<RoomProfileInput> & { roomId?: string }]>([
       ['name', { name: '' }],
       ['name', { name: 'x'.repeat(201) }],
+      ['name', { name: 'nul\u0000room' }],
+      ['building', { building: 'A\u0007' }],
       ['capacity', { capacity: 0 }],
       ['capacity', { capacity: 2.5 }],
       ['seats', { seats: 0 }],
