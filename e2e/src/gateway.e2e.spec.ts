@@ -456,6 +456,18 @@ describe('The public API, end to end: people and programs book rooms through the
     });
   });
 
+  it("counts gRPC calls by method and status on the services' and the gateway's /metrics", async () => {
+    const booking = await (await fetch(`${system.services.booking.httpUrl}/metrics`)).text();
+    expect(booking).toMatch(
+      /grpc_server_handling_seconds_count\{[^}]*grpc_service="BookingService"[^}]*grpc_method="BookDirectly"[^}]*grpc_code="0"/,
+    );
+    expect(booking).toMatch(/grpc_method="BookDirectly",grpc_code="9"/);
+    const gateway = await (await fetch(`${system.gatewayUrl}/metrics`)).text();
+    expect(gateway).toMatch(
+      /grpc_service="roomledger.booking.v1.BookingService",grpc_method="PlaceHold",grpc_code="0"/,
+    );
+  });
+
   it('publishes every booking event on booking.events.v1 with its CloudEvents headers, keyed by room', async () => {
     const id = (
       await member.send<Booking>('POST', '/v1/bookings', {

@@ -5,14 +5,21 @@ import {
   Header,
   HttpCode,
   Inject,
+  Injectable,
   Module,
   Res,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
   type DynamicModule,
   type MiddlewareConsumer,
   type NestModule,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { GrpcMethod } from '@nestjs/microservices';
+import { tap, type Observable } from 'rxjs';
+import { ERROR_CODES, isErrorCode } from '@roomledger/contracts';
 import { createMetrics, type ServiceMetrics } from '@roomledger/observability';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
@@ -73,6 +80,37 @@ class GrpcHealthController {
   }
 }
 
+/** `grpc_server_handling_seconds` for every gRPC method a service serves through Nest. */
+@Injectable()
+class GrpcMetricsInterceptor implements NestInterceptor {
+  constructor(@Inject(METRICS) private readonly metrics: ServiceMetrics) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'rpc') return next.handle();
+    // @GrpcMethod('BookingService', 'BookDirectly') records [{ service, rpc }] under Nest's pattern key.
+    const [pattern] = (Reflect.getMetadata('microservices:pattern', context.getHandler()) ?? []) as {
+      service?: string;
+      rpc?: string;
+    }[];
+    const stop = this.metrics.grpcDuration.startTimer({
+      grpc_service: pattern?.service ?? context.getClass().name,
+      grpc_method: pattern?.rpc ?? context.getHandler().name,
+    });
+    return next.handle().pipe(
+      tap({
+        complete: () => stop({ grpc_code: '0' }), // OK, as grpc-js numbers it
+        error: (error: { code?: unknown }) => stop({ grpc_code: grpcCodeOf(error?.code) }),
+      }),
+    );
+  }
+}
+
+/** The status a thrown error will leave as: a gRPC code, or a typed error's code through ERROR_CODES. */
+function grpcCodeOf(code: unknown): string {
+  if (typeof code === 'number') return String(code);
+  return isErrorCode(code) ? String(ERROR_CODES[code].grpc) : 'unmapped';
+}
+
 export interface ServiceRuntimeOptions {
   service: string;
   logger: Logger;
@@ -106,6 +144,7 @@ export class ServiceRuntimeModule implements NestModule, OnApplicationShutdown {
           inject: options.readiness.inject,
           useFactory: options.readiness.useFactory,
         },
+        { provide: APP_INTERCEPTOR, useClass: GrpcMetricsInterceptor },
       ],
       exports: [SERVICE_NAME, LOGGER, METRICS],
     };

@@ -17,6 +17,7 @@ import type { INestApplication } from '@nestjs/common';
 import { GRPC_STATUS_DETAILS } from '@roomledger/contracts';
 import {
   CallerMetadata,
+  METRICS,
   READINESS_CHECKS,
   SERVICE_NAME,
   grpcError,
@@ -27,6 +28,7 @@ import {
   type OwnGrpcServer,
   type ReadinessCheck,
 } from '@roomledger/service-runtime';
+import type { ServiceMetrics } from '@roomledger/observability';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../edge/authentication';
 import { DOWNSTREAM, type DownstreamName } from '../edge/downstream';
@@ -151,6 +153,7 @@ export function publicGrpcServer(options: PublicGrpcOptions): OwnGrpcServer {
   return {
     async start(app: INestApplication, host: string, port: number) {
       const serviceName = app.get<string>(SERVICE_NAME);
+      const metrics = app.get<ServiceMetrics>(METRICS);
       const checks = app.get<ReadinessCheck[]>(READINESS_CHECKS);
       const clients = Object.fromEntries(
         Object.entries(options.downstream).map(([name, address]) => [
@@ -161,7 +164,15 @@ export function publicGrpcServer(options: PublicGrpcOptions): OwnGrpcServer {
 
       const forward =
         (service: DownstreamName, method: string, path: string) =>
-        (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+        (call: ServerUnaryCall<Buffer, Buffer>, answer: sendUnaryData<Buffer>) => {
+          const stop = metrics.grpcDuration.startTimer({
+            grpc_service: DOWNSTREAM[service].service,
+            grpc_method: method,
+          });
+          const callback: sendUnaryData<Buffer> = (error, reply) => {
+            stop({ grpc_code: String(error?.code ?? status.OK) });
+            answer(error, reply);
+          };
           // Fixed on arrival: verifying and admitting count against the caller's time too.
           const incoming = call.getDeadline();
           const deadline = Math.min(
