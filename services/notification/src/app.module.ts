@@ -7,6 +7,7 @@ import {
 } from '@roomledger/service-runtime';
 import type { Logger } from 'pino';
 import type { NotificationConfig } from './config';
+import { NotificationGrpcController, NotificationGrpcErrorFilter } from './grpc/notification.grpc-controller';
 import { NotificationRuntime } from './notification.runtime';
 import { smtpCheck } from './smtp-check';
 
@@ -24,20 +25,29 @@ export class NotificationAppModule {
         service: 'notification',
         logger,
         // One connection per intake member and per e-mail in flight, plus the relay's lease, its reads,
-        // the dispatcher's claims and readiness: nobody waits for the pool.
+        // the dispatchers' claims and records, the inbox LISTEN connection, the API and readiness.
         postgres: {
           url: config.DATABASE_URL,
-          maxConnections: config.INTAKE_CONSUMERS + config.EMAIL_CONCURRENCY + 4,
+          maxConnections: config.INTAKE_CONSUMERS + config.EMAIL_CONCURRENCY + 12,
         },
         redis: { url: config.REDIS_URL },
         kafka: { brokers: config.KAFKA_BROKERS },
         extraChecks: [smtpCheck(config.SMTP_URL), runtime.readiness],
       }),
-      providers: [...runtime.providers],
+      controllers: [NotificationGrpcController],
+      providers: [NotificationGrpcErrorFilter, ...runtime.providers],
     };
   }
 }
 
 export function startNotification(config: NotificationConfig, logger: Logger): Promise<StartedService> {
-  return startService({ module: NotificationAppModule.forRoot(config, logger), config, logger });
+  return startService({
+    module: NotificationAppModule.forRoot(config, logger),
+    config,
+    logger,
+    grpc: {
+      packages: ['roomledger.notification.v1'],
+      protoFiles: ['roomledger/notification/v1/notification.proto'],
+    },
+  });
 }

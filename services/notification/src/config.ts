@@ -39,5 +39,37 @@ export const configSchema = z.object({
   EMAIL_RESEND_UNCERTAIN: env.flag(false),
   /** Events older than this when consumed are not mailed (a new deployment reading the retained feed). */
   MAX_EVENT_AGE_SECONDS: env.positiveInt(86_400),
+  /** Webhook POSTs in flight per instance. */
+  WEBHOOK_CONCURRENCY: env.positiveInt(16),
+  /** The longest one webhook POST may take (connect to the end of the response). */
+  WEBHOOK_TIMEOUT_MS: env.positiveInt(10_000),
+  /** Attempts per webhook delivery before it is dead-lettered. */
+  WEBHOOK_MAX_ATTEMPTS: env.positiveInt(8),
+  /** The first retry waits up to this (full jitter: a random delay in [0, d]); it doubles per attempt, up to 1 hour. */
+  WEBHOOK_RETRY_INITIAL_MS: env.positiveInt(5_000),
+  /** Consecutive dead-lettered deliveries after which a subscription is paused and its owner told. */
+  WEBHOOK_PAUSE_AFTER_DEAD: env.positiveInt(5),
+  /** Private, loopback and link-local webhook targets are refused unless this is `true` (tests, local). */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: env.flag(false),
+  /** Reminders before bookings (BullMQ delayed jobs in Redis); `false` turns the channel off. */
+  REMINDERS_ENABLED: env.flag(true),
+  /** The BullMQ queue of reminder jobs (one per deployment; tests use their own). */
+  REMINDER_QUEUE: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]+$/)
+    .default('notification-reminders'),
+  /** Offsets (minutes before the start, comma-separated) for people who stated none. */
+  REMINDER_DEFAULT_OFFSETS_MINUTES: z
+    .string()
+    .regex(/^\d+(,\d+)*$/)
+    .default('1440,60,15')
+    .transform((text) =>
+      text
+        .split(',')
+        .map(Number)
+        .filter((offset) => offset > 0),
+    ),
+  /** The length of an offset's minute in milliseconds: 60,000; tests shorten it to run reminders in seconds. */
+  REMINDER_MINUTE_MS: env.positiveInt(60_000),
 });
 export type NotificationConfig = z.infer<typeof configSchema>;

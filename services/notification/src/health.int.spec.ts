@@ -33,6 +33,7 @@ describe('The notification service, as operators see it', () => {
       env: {
         DATABASE_URL: database.url,
         NOTIFICATION_GROUP_ID: uniqueGroupId('notification-health'),
+        REMINDERS_ENABLED: 'false', // reminders.int.spec.ts runs them on its own queue
         ...feeds.env,
       },
     });

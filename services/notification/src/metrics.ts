@@ -4,6 +4,8 @@ import type { EmailMetrics } from './email/email-dispatcher';
 import type { EmailSkip } from './email/email-channel';
 import type { IntakeMetrics } from './intake/event-intake';
 import type { NoticeKind } from './domain';
+import type { ReminderMetrics } from './reminder/reminder-queue';
+import type { WebhookOutcome } from './webhook/webhook-dispatcher';
 
 /** The notification service's own series on `/metrics` (beside the shared HTTP/gRPC and Node ones). */
 export function notificationMetrics(metrics: ServiceMetrics) {
@@ -57,6 +59,26 @@ export function notificationMetrics(metrics: ServiceMetrics) {
     registers,
   });
 
+  const webhookDeliveries = new Counter({
+    name: 'notification_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome (sent, failed: will be retried, dead_lettered, refused: private or invalid target)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const inboxItems = new Counter({
+    name: 'notification_inbox_items_total',
+    help: 'In-app inbox items stored, by kind',
+    labelNames: ['kind'] as const,
+    registers,
+  });
+
+  const reminders = new Counter({
+    name: 'notification_reminders_total',
+    help: 'Reminders by stage: scheduled (a delayed job added or moved), cancelled (removed), sent (fired once)',
+    labelNames: ['stage'] as const,
+    registers,
+  });
+
   const email = (kind: NoticeKind) => ({ channel: 'email', kind });
   return {
     email: {
@@ -74,5 +96,13 @@ export function notificationMetrics(metrics: ServiceMetrics) {
       deadLettered: (feed) => dlq.inc({ feed }),
     } satisfies IntakeMetrics,
     published: (count: number) => published.inc(count),
+    webhook: (outcome: WebhookOutcome) => webhookDeliveries.inc({ outcome }),
+    reminders: {
+      scheduled: () => reminders.inc({ stage: 'scheduled' }),
+      cancelled: () => reminders.inc({ stage: 'cancelled' }),
+      sent: () => reminders.inc({ stage: 'sent' }),
+    } satisfies ReminderMetrics,
+    inboxStored: (kind: NoticeKind) => inboxItems.inc({ kind }),
+    inboxSkipped: (kind: NoticeKind, reason: string) => skipped.inc({ channel: 'in-app', kind, reason }),
   };
 }

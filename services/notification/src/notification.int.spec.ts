@@ -119,6 +119,7 @@ describe('The notification service', () => {
       env: {
         DATABASE_URL: database.url,
         NOTIFICATION_GROUP_ID: uniqueGroupId('notification-it'),
+        REMINDERS_ENABLED: 'false', // reminders.int.spec.ts runs them on its own queue
         ...feeds.env,
       },
     });

@@ -14,8 +14,15 @@ import { runEventIntake } from './intake/event-intake';
 import { notificationMetrics } from './metrics';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { migrate } from './persistence/schema';
+import { InAppChannel } from './inbox/inbox-channel';
+import { InboxListener } from './inbox/inbox-listener';
+import { ReminderChannel } from './reminder/reminder-channel';
+import { ReminderQueue } from './reminder/reminder-queue';
+import { WebhookChannel } from './webhook/webhook-channel';
+import { WebhookDispatcher } from './webhook/webhook-dispatcher';
 
 const LONGEST_RETRY_DELAY_MS = 15 * 60_000;
+const LONGEST_WEBHOOK_RETRY_DELAY_MS = 60 * 60_000;
 
 /**
  * Everything the notification service runs besides its transports, in the order an event travels:
@@ -38,6 +45,9 @@ export class NotificationRuntime implements BackgroundRuntime {
       mailer: SmtpMailer;
       dispatcher: EmailDispatcher;
       relay: OutboxRelay;
+      webhooks: WebhookDispatcher;
+      inboxListener: InboxListener;
+      reminders: ReminderQueue | undefined;
       /** The fan-out seam: webhooks, the in-app inbox and reminders join e-mail here. */
       channels: readonly NotificationChannel[];
     },
@@ -85,19 +95,76 @@ export class NotificationRuntime implements BackgroundRuntime {
       metrics: metrics.email,
       onRecorded: () => relay.wake(),
     });
+    const webhooks = new WebhookDispatcher({
+      pool,
+      logger: logger.child({ component: 'webhook-dispatcher' }),
+      concurrency: config.WEBHOOK_CONCURRENCY,
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      pauseAfterDead: config.WEBHOOK_PAUSE_AFTER_DEAD,
+      allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      retry: {
+        maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+        // Exponential with full jitter: a random delay in [0, initial * 2^(attempt-1)], capped.
+        delayAfter: (attempt) =>
+          backoffDelay(attempt, {
+            initialDelayMs: config.WEBHOOK_RETRY_INITIAL_MS,
+            maxDelayMs: Math.max(config.WEBHOOK_RETRY_INITIAL_MS, LONGEST_WEBHOOK_RETRY_DELAY_MS),
+            jitter: 1,
+          }),
+      },
+      onOutcome: metrics.webhook,
+      onRecorded: () => relay.wake(),
+    });
+    const inboxListener = new InboxListener({ pool, logger: logger.child({ component: 'inbox-listener' }) });
+    const email = new EmailChannel({
+      maxEventAgeMs: config.MAX_EVENT_AGE_SECONDS * 1000,
+      onSkipped: metrics.emailSkipped,
+    });
+    const inApp = new InAppChannel({ onStored: metrics.inboxStored, onSkipped: metrics.inboxSkipped });
+    const reminders = config.REMINDERS_ENABLED
+      ? new ReminderQueue({
+          pool,
+          redisUrl: config.REDIS_URL,
+          queueName: config.REMINDER_QUEUE,
+          logger: logger.child({ component: 'reminders' }),
+          channels: [email, inApp],
+          metrics: metrics.reminders,
+          onFired: () => dispatcher.wake(),
+        })
+      : undefined;
     const channels: NotificationChannel[] = [
-      new EmailChannel({
-        maxEventAgeMs: config.MAX_EVENT_AGE_SECONDS * 1000,
-        onSkipped: metrics.emailSkipped,
-      }),
+      email,
+      inApp,
+      new WebhookChannel(),
+      ...(reminders
+        ? [
+            new ReminderChannel({
+              defaultOffsetsMinutes: config.REMINDER_DEFAULT_OFFSETS_MINUTES,
+              minuteMs: config.REMINDER_MINUTE_MS,
+            }),
+          ]
+        : []),
     ];
-    return new NotificationRuntime({ ...deps, metrics, mailer, dispatcher, relay, channels });
+    return new NotificationRuntime({
+      ...deps,
+      metrics,
+      mailer,
+      dispatcher,
+      relay,
+      webhooks,
+      inboxListener,
+      reminders,
+      channels,
+    });
   }
 
   async start(): Promise<void> {
     const { config, logger, dispatcher, relay } = this.deps;
     relay.start();
     dispatcher.start();
+    this.deps.webhooks.start();
+    this.deps.inboxListener.start();
+    this.deps.reminders?.start();
     // The intake joins its consumer group in the background: Kafka may come later than we do. The
     // members join together, so the group settles in one rebalance rather than one per member.
     const members = Array.from({ length: config.INTAKE_CONSUMERS }, (_, member) =>
@@ -113,7 +180,11 @@ export class NotificationRuntime implements BackgroundRuntime {
         },
         channels: this.deps.channels,
         metrics: this.deps.metrics.intake,
-        onCommitted: () => dispatcher.wake(),
+        onCommitted: () => {
+          dispatcher.wake();
+          this.deps.webhooks.wake();
+          this.deps.reminders?.wake();
+        },
       }).then(
         (joined) => void this.intake.push(joined),
         (error: unknown) => logger.error({ err: error, member }, 'event intake member did not start'),
@@ -126,8 +197,22 @@ export class NotificationRuntime implements BackgroundRuntime {
     await this.intakeStarting;
     await Promise.all(this.intake.map((member) => member.stop().catch(() => undefined)));
     await this.deps.dispatcher.stop();
+    await this.deps.webhooks.stop();
+    await this.deps.inboxListener.stop();
+    await this.deps.reminders?.stop();
     await this.deps.relay.stop();
     this.deps.mailer.close();
+  }
+
+  /** What the gRPC API needs: the pool, the inbox streams' listener, the dispatcher to wake, the settings. */
+  get api() {
+    return {
+      pool: this.deps.pool,
+      inboxListener: this.deps.inboxListener,
+      wakeWebhooks: () => this.deps.webhooks.wake(),
+      allowPrivateTargets: this.deps.config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      logger: this.deps.logger,
+    };
   }
 
   /** For readiness (`read_model`): whether every intake member joined, the dispatcher's load, the relay's role. */
@@ -139,6 +224,9 @@ export class NotificationRuntime implements BackgroundRuntime {
           ? 'running'
           : `starting (${this.intake.length} of ${this.deps.config.INTAKE_CONSUMERS} members joined)`,
       email: this.deps.dispatcher.status(),
+      webhooks: this.deps.webhooks.status(),
+      inbox: this.deps.inboxListener.status(),
+      reminders: this.deps.reminders?.status() ?? 'off',
       relay: relay.lastError ? `retrying: ${relay.lastError}` : relay.role,
     };
   }

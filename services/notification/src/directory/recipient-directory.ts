@@ -49,13 +49,14 @@ export function entryOf(row: DirectoryColumns): DirectoryEntry {
  */
 export async function saveRecipient(sql: Sql, recipient: Recipient): Promise<boolean> {
   const { rowCount } = await sql.query(
-    `insert into ${SCHEMA}.recipients as r (user_id, version, email, name, time_zone, channels, deactivated)
-     select $1, $2, $3, $4, $5, $6, $7
+    `insert into ${SCHEMA}.recipients as r
+       (user_id, version, email, name, time_zone, channels, deactivated, reminder_offsets)
+     select $1, $2, $3, $4, $5, $6, $7, $8
       where not exists (select 1 from ${SCHEMA}.erased_recipients e where e.user_id = $1)
      on conflict (user_id) do update
        set version = excluded.version, email = excluded.email, name = excluded.name,
            time_zone = excluded.time_zone, channels = excluded.channels,
-           deactivated = excluded.deactivated, updated_at = now()
+           deactivated = excluded.deactivated, reminder_offsets = excluded.reminder_offsets, updated_at = now()
        where r.version < excluded.version`,
     [
       recipient.userId,
@@ -65,6 +66,7 @@ export async function saveRecipient(sql: Sql, recipient: Recipient): Promise<boo
       recipient.timeZone,
       recipient.channels,
       recipient.deactivated,
+      recipient.reminderOffsetsMinutes ? [...recipient.reminderOffsetsMinutes] : null,
     ],
   );
   return rowCount === 1;
@@ -105,4 +107,17 @@ export async function lookUpRecipients(
     if (entry) known.set(row.id, entry);
   }
   return known;
+}
+
+/** The reminder offsets each of `userIds` chose (absent: none stated, or not known yet). */
+export async function reminderOffsetsOf(
+  sql: Sql,
+  userIds: readonly string[],
+): Promise<Map<string, number[]>> {
+  const { rows } = await sql.query<{ user_id: string; reminder_offsets: number[] }>(
+    `select user_id, reminder_offsets from ${SCHEMA}.recipients
+      where user_id = any($1) and reminder_offsets is not null`,
+    [[...userIds]],
+  );
+  return new Map(rows.map((row) => [row.user_id, row.reminder_offsets]));
 }

@@ -120,11 +120,29 @@ function letterFor(notice: Notice, timeZone: string): Letter {
         lead: `Your hold on ${room} expired at ${localDateTime(notice.expiresAt, timeZone)} before it was confirmed; the room is free for others again.`,
         details: [['What', what], ['When', when], ...common],
       };
+    case 'booking-reminder':
+      return {
+        subject: `Reminder: ${what}, ${on}`,
+        lead: `Your booking of ${room} starts in ${durationText(notice.minutesBefore)}.`,
+        details: [['What', what], ['When', when], ...common],
+      };
     default: {
       const unhandled: never = notice;
       throw new Error(`no e-mail for ${(unhandled as Notice).kind}`);
     }
   }
+}
+
+/** `15 minutes`, `1 hour`, `1 day`, `1 day 2 hours`. */
+export function durationText(minutes: number): string {
+  const parts: string[] = [];
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const rest = minutes % 60;
+  if (days) parts.push(`${days} ${days === 1 ? 'day' : 'days'}`);
+  if (hours) parts.push(`${hours} ${hours === 1 ? 'hour' : 'hours'}`);
+  if (rest || parts.length === 0) parts.push(`${rest} ${rest === 1 ? 'minute' : 'minutes'}`);
+  return parts.join(' ');
 }
 
 function becauseOf(reason: string | undefined): string {

@@ -5,3 +5,4 @@ export * from './recipient';
 export * from './local-time';
 export * from './email-message';
 export * from './delivery-policy';
+export * from './reminder';

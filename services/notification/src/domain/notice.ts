@@ -40,7 +40,9 @@ export type Notice =
       readonly wasConfirmed: boolean;
       readonly reason?: string;
     })
-  | (NoticeBase & { readonly kind: 'hold-expired'; readonly expiresAt: string });
+  | (NoticeBase & { readonly kind: 'hold-expired'; readonly expiresAt: string })
+  /** A confirmed booking starts soon: raised by the reminder queue, not by a feed event. */
+  | (NoticeBase & { readonly kind: 'booking-reminder'; readonly minutesBefore: number });
 
 export type NoticeKind = Notice['kind'];
 export const noticeKinds: readonly NoticeKind[] = [
@@ -48,6 +50,7 @@ export const noticeKinds: readonly NoticeKind[] = [
   'booking-rescheduled',
   'booking-cancelled',
   'hold-expired',
+  'booking-reminder',
 ];
 
 /** The consumed event, as far as a notice needs it (the CloudEvents attributes and the JSON value). */

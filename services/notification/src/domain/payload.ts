@@ -68,4 +68,12 @@ export class PayloadReader {
       throw new ContractViolation(`${this.what}: ${name} must be an array of strings`);
     return found as string[];
   }
+
+  optionalIntegers(name: string): number[] | undefined {
+    const found = this.value[name];
+    if (found === undefined) return undefined;
+    if (!Array.isArray(found) || found.some((item) => !Number.isInteger(item)))
+      throw new ContractViolation(`${this.what}: ${name} must be an array of integers`);
+    return found as number[];
+  }
 }

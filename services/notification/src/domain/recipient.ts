@@ -12,6 +12,8 @@ export interface Recipient {
   /** Channels the person accepts (`email`, `in-app`, ...). */
   readonly channels: readonly string[];
   readonly deactivated: boolean;
+  /** Minutes before a booking starts at which the person wants reminders; absent: the defaults. */
+  readonly reminderOffsetsMinutes?: readonly number[];
 }
 
 /** What the directory knows of a user id: a recipient, an erased person, or nothing (yet). */
@@ -32,7 +34,12 @@ export function recipientFromUserEvent(type: string, data: unknown): Recipient {
     timeZone: user.string('timeZone'),
     channels: preferences?.optionalStrings('channels') ?? DEFAULT_CHANNELS,
     deactivated: user.boolean('deactivated', false),
+    ...reminderOffsetsOf(preferences?.optionalIntegers('reminderOffsetsMinutes')),
   };
+}
+
+function reminderOffsetsOf(offsets: number[] | undefined): { reminderOffsetsMinutes?: readonly number[] } {
+  return offsets === undefined ? {} : { reminderOffsetsMinutes: offsets.filter((each) => each > 0) };
 }
 
 export type Skip = 'erased' | 'deactivated' | 'channel_off';

@@ -76,6 +76,68 @@ create table notification.outbox (
 create index outbox_pending on notification.outbox (position) where published_at is null;
 `,
   },
+  {
+    version: 2,
+    sql: `
+-- The in-app inbox: one item per (event, person), written in the consuming transaction. A trigger-free
+-- pg_notify('notification_inbox', '<recipient>') in the same transaction tells the streams at commit.
+create table notification.inbox_items (
+  id uuid primary key,
+  position bigint generated always as identity unique,
+  recipient_id text not null,
+  event_id text not null,
+  kind text not null,
+  subject text not null,
+  title text not null,
+  body text not null,
+  data jsonb not null,
+  occurred_at timestamptz not null,
+  created_at timestamptz not null default now(),
+  read_at timestamptz,
+  unique (event_id, recipient_id)
+);
+create index inbox_items_recipient on notification.inbox_items (recipient_id, position desc);
+create index inbox_items_unread on notification.inbox_items (recipient_id, position desc) where read_at is null;
+
+-- Webhook subscriptions: the owner's URL, the event types wanted (empty: all), the signing secret.
+create table notification.webhook_subscriptions (
+  id uuid primary key,
+  owner_id text not null,
+  url text not null,
+  event_types text[] not null,
+  secret text not null,
+  status text not null check (status in ('active', 'paused')),
+  consecutive_dead integer not null default 0,
+  created_at timestamptz not null default now(),
+  paused_at timestamptz,
+  deleted_at timestamptz
+);
+create index webhook_subscriptions_owner on notification.webhook_subscriptions (owner_id) where deleted_at is null;
+`,
+  },
+  {
+    version: 3,
+    sql: `
+-- The reminder offsets a user chose (null: the defaults).
+alter table notification.recipients add column reminder_offsets integer[];
+
+-- Reminders owed: one row per (booking, recipient, offset) = one BullMQ delayed job (job_id). Written in
+-- the consuming transaction; the scheduler mirrors unsynced rows into Redis after the commit.
+create table notification.reminders (
+  job_id text primary key,
+  booking_id text not null,
+  recipient_id text not null,
+  offset_minutes integer not null,
+  fire_at timestamptz not null,
+  booking jsonb not null,
+  status text not null check (status in ('scheduled', 'cancelled', 'sent')),
+  synced boolean not null default false,
+  updated_at timestamptz not null default now()
+);
+create index reminders_unsynced on notification.reminders (updated_at) where not synced;
+create index reminders_booking on notification.reminders (booking_id, recipient_id);
+`,
+  },
 ];
 
 export async function migrate(pool: Pool): Promise<void> {

@@ -64,6 +64,7 @@ export interface UserProfile {
   readonly timeZone: string;
   readonly channels?: readonly string[];
   readonly deactivated?: boolean;
+  readonly reminderOffsetsMinutes?: readonly number[];
 }
 
 /** A `user.events.v1` payload (the whole profile, as every user event but `erased` carries it). */
@@ -80,7 +81,10 @@ export function userPayload(
     timeZone: user.timeZone,
     workingHours: [],
     roles: ['member'],
-    preferences: { channels: user.channels ?? ['email', 'in-app'], reminderOffsetsMinutes: [15] },
+    preferences: {
+      channels: user.channels ?? ['email', 'in-app'],
+      reminderOffsetsMinutes: user.reminderOffsetsMinutes ?? [15],
+    },
     deactivated: user.deactivated ?? false,
   };
   const validation = validateEventPayload('user.events.v1', name, payload);
