@@ -139,6 +139,8 @@ async function main(): Promise<void> {
       MEETING_EVENTS_TOPIC: feeds.topic('meeting.events.v1'),
       USER_EVENTS_TOPIC: feeds.topic('user.events.v1'),
       NOTIFICATION_EVENTS_TOPIC: feeds.topic('notification.events.v1'),
+      // The bench measures the e-mail path; reminders would put real jobs in the shared local queue.
+      REMINDERS_ENABLED: 'false',
     });
     cleanup.add(() => service.stop());
     await waitFor('the intake to join its group', async () => {
