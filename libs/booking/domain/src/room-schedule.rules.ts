@@ -53,6 +53,7 @@ export const requireTitle = (value: unknown): string => {
 
 /** Text people write has no control characters (and PostgreSQL's jsonb cannot store a NUL at all). */
 export const requirePlainText = (value: string, field: string): string => {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses
   if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/u.test(value)) {
     throw new ValidationFailed(field, 'no control characters');
   }

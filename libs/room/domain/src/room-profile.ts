@@ -95,6 +95,7 @@ const optionalText = (value: unknown, field: string, max: number): string | unde
 };
 
 /** Text people write has none of these (and PostgreSQL's jsonb cannot store a NUL at all). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/u;
 
 /**

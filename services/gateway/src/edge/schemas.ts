@@ -38,6 +38,7 @@ export const text = (max: number, min = 0) =>
     .string()
     .min(min)
     .max(max)
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses
     .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/u, 'no control characters');
 
 /** A wall-clock time: `HH:MM`, with `24:00` (midnight at the end of a day) only where an end is meant. */
