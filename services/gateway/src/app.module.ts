@@ -24,11 +24,22 @@ import { API_OPERATIONS, operationsOf, type AnyOperation } from './edge/operatio
 import { ProblemFilter } from './edge/problem.filter';
 import { SlidingWindowLimiter } from './edge/rate-limit';
 import { publicGrpcServer } from './grpc-edge/public-grpc.server';
+import { MeetingsHttpController } from './meetings/meetings.http-controller';
+import { NotificationsHttpController } from './notifications/notifications.http-controller';
 import { RoomsHttpController } from './rooms/rooms.http-controller';
 import { UsersHttpController } from './users/users.http-controller';
 
-/** The REST API, in the order its routes are matched. */
-const API_CONTROLLERS = [UsersHttpController, RoomsHttpController, BookingsHttpController];
+/**
+ * The REST API, in the order its routes are matched (meetings first: its `/v1/users/free-busy` must
+ * match before the users' `/v1/users/{userId}`).
+ */
+const API_CONTROLLERS = [
+  MeetingsHttpController,
+  NotificationsHttpController,
+  UsersHttpController,
+  RoomsHttpController,
+  BookingsHttpController,
+];
 const API_VERSION = '1.0.0';
 
 /** What the gateway does without Redis (its readiness reports `degraded` and says this). */
@@ -79,6 +90,7 @@ export class GatewayAppModule {
                 booking: config.BOOKING_SERVICE_GRPC_ADDRESS,
                 meeting: config.BOOKING_SERVICE_GRPC_ADDRESS,
                 scheduling: config.BOOKING_SERVICE_GRPC_ADDRESS,
+                notification: config.NOTIFICATION_SERVICE_GRPC_ADDRESS,
                 room: config.ROOM_SERVICE_GRPC_ADDRESS,
                 user: config.USER_SERVICE_GRPC_ADDRESS,
               },
@@ -133,6 +145,7 @@ export function startGateway(config: GatewayConfig, logger: Logger): Promise<Sta
             booking: config.BOOKING_SERVICE_GRPC_ADDRESS,
             meeting: config.BOOKING_SERVICE_GRPC_ADDRESS,
             scheduling: config.BOOKING_SERVICE_GRPC_ADDRESS,
+            notification: config.NOTIFICATION_SERVICE_GRPC_ADDRESS,
             room: config.ROOM_SERVICE_GRPC_ADDRESS,
             user: config.USER_SERVICE_GRPC_ADDRESS,
           },

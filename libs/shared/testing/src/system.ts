@@ -16,6 +16,8 @@ interface ServiceDefinition {
 export interface RunningSystem {
   gatewayUrl: string;
   gatewayGrpcAddress: string;
+  /** Every service's log lines so far, prefixed with its name (for a failing test to show). */
+  logs(): string[];
   services: Record<string, { httpUrl: string; grpcAddress: string; pid: number }>;
   stop(): Promise<void>;
 }
@@ -132,6 +134,7 @@ export async function startSystem(options: { env?: Record<string, string> } = {}
   return {
     gatewayUrl,
     gatewayGrpcAddress: `127.0.0.1:${ports.gateway.grpc}`,
+    logs: () => [...logs],
     services: Object.fromEntries(
       services.map((service, index) => [
         service.name,

@@ -4,6 +4,7 @@ import {
   loadPackageDefinition,
   status,
   type Client,
+  type ClientReadableStream,
   type ServiceClientConstructor,
   type ServiceError,
 } from '@grpc/grpc-js';
@@ -22,6 +23,10 @@ export const DOWNSTREAM = {
   scheduling: {
     proto: 'roomledger/scheduling/v1/scheduling.proto',
     service: 'roomledger.scheduling.v1.SchedulingService',
+  },
+  notification: {
+    proto: 'roomledger/notification/v1/notification.proto',
+    service: 'roomledger.notification.v1.NotificationService',
   },
 } as const;
 export type DownstreamName = keyof typeof DOWNSTREAM;
@@ -82,12 +87,7 @@ export class Downstream {
     const client = this.clients.get(service) as unknown as Record<string, Unary | undefined>;
     const unary = client[method];
     if (typeof unary !== 'function') throw new Error(`${service} has no method ${method}`);
-    const metadata = new Metadata();
-    if (context.caller) {
-      metadata.set(CallerMetadata.userId, context.caller.userId);
-      metadata.set(CallerMetadata.roles, context.caller.roles.join(','));
-    }
-    if (context.commandId) metadata.set(CallerMetadata.commandId, context.commandId);
+    const metadata = callerMetadata(context);
     const deadline = new Date(Date.now() + (context.timeoutMs ?? this.defaultTimeoutMs));
     return new Promise<R>((resolve, reject) => {
       unary.call(client, request, metadata, { deadline }, (error, reply) =>
@@ -96,9 +96,35 @@ export class Downstream {
     });
   }
 
+  /** A server-streaming call (the live inbox): messages as they come, until the caller stops or it fails. */
+  stream<R>(
+    service: DownstreamName,
+    method: string,
+    request: object,
+    context: CallContext,
+  ): ClientReadableStream<R> {
+    const client = this.clients.get(service) as unknown as Record<
+      string,
+      ((request: object, metadata: Metadata) => ClientReadableStream<R>) | undefined
+    >;
+    const call = client[method];
+    if (typeof call !== 'function') throw new Error(`${service} has no method ${method}`);
+    return call.call(client, request, callerMetadata(context));
+  }
+
   close(): void {
     for (const client of this.clients.values()) client.close();
   }
+}
+
+function callerMetadata(context: CallContext): Metadata {
+  const metadata = new Metadata();
+  if (context.caller) {
+    metadata.set(CallerMetadata.userId, context.caller.userId);
+    metadata.set(CallerMetadata.roles, context.caller.roles.join(','));
+  }
+  if (context.commandId) metadata.set(CallerMetadata.commandId, context.commandId);
+  return metadata;
 }
 
 /** A service's gRPC error as the edge's problem: its own code and details, never its internals. */

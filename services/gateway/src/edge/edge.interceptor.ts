@@ -11,7 +11,7 @@ import { currentTraceIds } from '@roomledger/observability';
 import { LOGGER } from '@roomledger/service-runtime';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { from, lastValueFrom, type Observable } from 'rxjs';
+import { from, lastValueFrom, switchMap, type Observable } from 'rxjs';
 import type { z } from 'zod';
 import { Admission } from './admission';
 import { isAdmin, TokenVerifier } from './authentication';
@@ -52,7 +52,26 @@ export class EdgeInterceptor implements NestInterceptor {
     if (!spec) return next.handle();
     const request = context.switchToHttp().getRequest<Request & { edge?: EdgeRequest }>();
     const response = context.switchToHttp().getResponse<Response>();
+    if (spec.stream) {
+      // A live stream: checked like any request, then the handler's events flow until the client leaves.
+      return from(this.admitStream(spec, request)).pipe(switchMap(() => next.handle()));
+    }
     return from(this.handle(spec, request, response, next));
+  }
+
+  private async admitStream(spec: AnyOperation, request: Request & { edge?: EdgeRequest }) {
+    const ip = request.socket.remoteAddress ?? 'unknown';
+    const caller = await this.verifier.verify(request.headers.authorization);
+    // Counted like a read; its RateLimit-* headers are not sent: Nest has begun the event stream by now.
+    await this.admission.admit({ caller, ip, write: false, auth: false });
+    const lastEventId = request.headers['last-event-id'];
+    request.edge = {
+      ...validate(spec, request),
+      caller,
+      expectedVersion: 0,
+      ip,
+      ...(typeof lastEventId === 'string' ? { lastEventId } : {}),
+    };
   }
 
   private async handle(

@@ -106,7 +106,7 @@ function operationObject(spec: AnyOperation): ZodOpenApiOperationObject {
         ...(success.schema
           ? {
               content: {
-                'application/json': {
+                [success.contentType ?? 'application/json']: {
                   schema: success.schema,
                   ...(success.example !== undefined ? { example: success.example } : {}),
                 },

@@ -1,4 +1,4 @@
-import { applyDecorators, HttpCode, RequestMapping, RequestMethod, SetMetadata } from '@nestjs/common';
+import { applyDecorators, HttpCode, RequestMapping, RequestMethod, SetMetadata, Sse } from '@nestjs/common';
 import type { ErrorCode } from '@roomledger/contracts';
 import type { Caller } from '@roomledger/service-runtime';
 import type { z } from 'zod';
@@ -27,7 +27,17 @@ export interface Operation<
   query?: Q;
   body?: B;
   /** The success response. */
-  success: { status: number; description: string; schema?: z.ZodType; example?: unknown; etag?: boolean };
+  success: {
+    status: number;
+    description: string;
+    schema?: z.ZodType;
+    example?: unknown;
+    etag?: boolean;
+    /** Default `application/json`; e.g. `text/calendar` for a feed, `text/event-stream` for a live stream. */
+    contentType?: string;
+  };
+  /** A live stream (Server-Sent Events): the handler returns an Observable; no Idempotency-Key, no reply object. */
+  stream?: boolean;
   /** Accepts `If-Match` with the resource's ETag. */
   ifMatch?: boolean;
   /** The problem codes this operation answers with besides the ones every operation can give. */
@@ -58,6 +68,8 @@ export interface EdgeRequest<O extends AnyOperation = AnyOperation> {
   expectedVersion: number;
   /** The client's address, for per-IP limits and logs. */
   ip: string;
+  /** `Last-Event-ID` of a reconnecting event-stream client. */
+  lastEventId?: string;
 }
 
 /** A handler's answer when it sets more than the body: the resource's version becomes its ETag. */
@@ -86,8 +98,10 @@ export function Route(spec: AnyOperation): MethodDecorator {
     patch: RequestMethod.PATCH,
     delete: RequestMethod.DELETE,
   }[spec.method];
+  const path = spec.path.replace(/\{(\w+)\}/g, ':$1');
+  if (spec.stream) return applyDecorators(Sse(path), SetMetadata(OPERATION, spec));
   return applyDecorators(
-    RequestMapping({ path: spec.path.replace(/\{(\w+)\}/g, ':$1'), method }),
+    RequestMapping({ path, method }),
     HttpCode(spec.success.status),
     SetMetadata(OPERATION, spec),
   );

@@ -101,6 +101,7 @@ describe('The public gRPC edge', () => {
       booking: booking.grpcAddress,
       meeting: booking.grpcAddress,
       scheduling: booking.grpcAddress,
+      notification: '127.0.0.1:1', // not running here: nothing in this file calls it
     },
     verifier: new TokenVerifier(`${user.httpUrl}/.well-known/jwks.json`, {
       issuer: 'roomledger',
@@ -421,6 +422,7 @@ describe('The public gRPC edge', () => {
           booking: booking.grpcAddress,
           meeting: booking.grpcAddress,
           scheduling: booking.grpcAddress,
+          notification: '127.0.0.1:1',
         },
       },
       async (cut) => {

@@ -7,6 +7,7 @@ import {
   credentials,
   status,
   type ServerUnaryCall,
+  type ServerWritableStream,
   type ServiceDefinition,
   type ServiceError,
   type sendUnaryData,
@@ -215,14 +216,42 @@ export function publicGrpcServer(options: PublicGrpcOptions): OwnGrpcServer {
           })().catch((error: unknown) => callback(refusal(error)));
         };
 
+      /** A server stream (the live inbox): the same checks, then the service's messages as they come. */
+      const forwardStream =
+        (service: DownstreamName, method: string, path: string) =>
+        (call: ServerWritableStream<Buffer, Buffer>) => {
+          void (async () => {
+            const caller = await options.verifier.verify(textOf(call.metadata, 'authorization'));
+            const metadata = outgoingMetadata(call.metadata, caller);
+            await options.admit?.({ caller, peer: ipOf(call.getPeer()), service, method, write: false });
+            if (call.cancelled) return;
+            const upstream = clients[service].makeServerStreamRequest(
+              path,
+              identity,
+              identity,
+              call.request,
+              metadata,
+              { deadline: call.getDeadline() },
+            );
+            call.once('cancelled', () => upstream.cancel());
+            upstream.on('data', (message: Buffer) => call.write(message));
+            upstream.on('end', () => call.end());
+            upstream.on('error', (error: ServiceError) => {
+              if (!call.cancelled) call.emit('error', downstreamError(service, error));
+            });
+          })().catch((error: unknown) => call.emit('error', refusal(error)));
+        };
+
       const server = new Server({ 'grpc.max_receive_message_length': 1024 * 1024 });
       for (const service of Object.keys(DOWNSTREAM) as DownstreamName[]) {
         const methods = definition[DOWNSTREAM[service].service] as ServiceDefinition;
         const raw: Record<string, unknown> = {};
-        const handlers: Record<string, ReturnType<typeof forward>> = {};
+        const handlers: Record<string, ReturnType<typeof forward> | ReturnType<typeof forwardStream>> = {};
         for (const [method, attributes] of Object.entries(methods)) {
-          if (attributes.requestStream || attributes.responseStream) {
-            throw new Error(`${attributes.path} streams; the public edge forwards unary calls only`);
+          if (attributes.requestStream) {
+            throw new Error(
+              `${attributes.path} streams requests; the public edge forwards unary and server streams`,
+            );
           }
           // Bytes in, bytes out: the services decode; the edge never re-encodes a message.
           raw[method] = {
@@ -232,7 +261,9 @@ export function publicGrpcServer(options: PublicGrpcOptions): OwnGrpcServer {
             responseSerialize: identity,
             responseDeserialize: identity,
           };
-          handlers[method] = forward(service, method, attributes.path);
+          handlers[method] = attributes.responseStream
+            ? forwardStream(service, method, attributes.path)
+            : forward(service, method, attributes.path);
         }
         server.addService(raw as ServiceDefinition, handlers);
       }
