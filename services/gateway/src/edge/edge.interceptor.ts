@@ -22,7 +22,7 @@ import {
   requestHash,
   type StoredResponse,
 } from './idempotency';
-import { isReply, OPERATION, type AnyOperation, type EdgeRequest } from './operation';
+import { API_OPERATIONS, isReply, OPERATION, type AnyOperation, type EdgeRequest } from './operation';
 import { ProblemError, problemBody } from './problem';
 
 /** The handler's view of the request: `@Edge() request: EdgeRequest<typeof someOperation>`. */
@@ -45,6 +45,7 @@ export class EdgeInterceptor implements NestInterceptor {
     @Inject(Admission) private readonly admission: Admission,
     @Inject(IdempotencyStore) private readonly idempotency: IdempotencyStore,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(API_OPERATIONS) private readonly operations: readonly AnyOperation[],
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -80,6 +81,17 @@ export class EdgeInterceptor implements NestInterceptor {
     response: Response,
     next: CallHandler,
   ): Promise<unknown> {
+    // `PATCH /v1/bookings/holds` reaches `PATCH /v1/bookings/{bookingId}`; the path is another operation's.
+    const literal = this.operations.filter((other) => other.path === request.path);
+    if (literal.length && !literal.some((other) => other.method === spec.method)) {
+      const allow = literal.map((other) => other.method.toUpperCase()).join(', ');
+      throw new ProblemError(
+        'method_not_allowed',
+        `${request.method} is not allowed on ${request.path}`,
+        {},
+        { Allow: allow },
+      );
+    }
     const ip = request.socket.remoteAddress ?? 'unknown';
     const caller =
       spec.access === 'public' ? undefined : await this.verifier.verify(request.headers.authorization);

@@ -58,9 +58,15 @@ function operationObject(spec: AnyOperation): ZodOpenApiOperationObject {
     ...(spec.method === 'get'
       ? {}
       : {
-          'Idempotency-Key': z.string().min(1).max(255).optional().meta({
-            description: 'Repeats of the same request with this key return the first response (24 h).',
-          }),
+          'Idempotency-Key': z
+            .string()
+            .min(1)
+            .max(255)
+            .regex(/^[\x21-\x7e]+$/, 'visible ASCII')
+            .optional()
+            .meta({
+              description: 'Repeats of the same request with this key return the first response (24 h).',
+            }),
         }),
     ...(spec.ifMatch
       ? {

@@ -97,7 +97,13 @@ export const streamInbox = operation({
     status: 200,
     description: 'An event stream',
     contentType: 'text/event-stream',
-    schema: z.string(),
+    schema: z
+      .object({
+        id: z.string().optional().meta({ description: "The item's position" }),
+        event: z.string().optional().meta({ description: '`error` when the stream fails (then it ends)' }),
+        data: z.string().meta({ description: 'The InboxItem as JSON (or the error)' }),
+      })
+      .meta({ id: 'InboxEvent' }),
     example: `id: 42\ndata: ${JSON.stringify(itemExample)}\n\n`,
   },
   errors: [],

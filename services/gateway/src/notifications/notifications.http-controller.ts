@@ -1,6 +1,7 @@
+import { status, type ServiceError } from '@grpc/grpc-js';
 import { Controller, Inject, type MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import { context, Downstream } from '../edge/downstream';
+import { context, Downstream, problemOf } from '../edge/downstream';
 import { Edge } from '../edge/edge.interceptor';
 import { Route, type EdgeRequest } from '../edge/operation';
 import { optional } from '../edge/schemas';
@@ -109,8 +110,10 @@ export class NotificationsHttpController {
         context(request),
       );
       call.on('data', (item: InboxItemReply) => subscriber.next({ id: item.position, data: itemOut(item) }));
-      call.on('error', (error: { code?: number }) =>
-        error.code === 1 ? subscriber.complete() : subscriber.error(error),
+      call.on('error', (error: ServiceError) =>
+        error.code === status.CANCELLED
+          ? subscriber.complete()
+          : subscriber.error(problemOf('notification', error)),
       );
       call.on('end', () => subscriber.complete());
       return () => call.cancel();
