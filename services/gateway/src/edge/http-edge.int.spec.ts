@@ -190,6 +190,11 @@ describe('The REST edge', () => {
     expect(trace.status).toBe(405);
     expect(trace.headers.get('allow')).toBe('POST');
     expect(await trace.json()).toMatchObject({ code: 'method_not_allowed' });
+    // A literal path wins over a template that would also match it (`/v1/bookings/{bookingId}`).
+    const options = await fetch(`${httpUrl}/v1/bookings/alternatives`, { method: 'OPTIONS' });
+    expect([options.status, options.headers.get('allow')]).toEqual([405, 'GET']);
+    const patch = await fetch(`${httpUrl}/v1/bookings/holds`, { method: 'PATCH' });
+    expect([patch.status, patch.headers.get('allow')]).toEqual([405, 'POST']);
     const unknown = await fetch(`${httpUrl}/v1/nothing-here`);
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: 'not_found' });

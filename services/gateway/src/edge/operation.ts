@@ -118,10 +118,11 @@ export function operationsOf(controllers: readonly (new (...args: never[]) => un
 
 export const API_OPERATIONS = Symbol('roomledger:api-operations');
 
-/** The methods the API has on a concrete path (for `405` and its `Allow` header). */
+/** The methods the API has on a concrete path (for `405` and its `Allow` header); a literal path wins over templates. */
 export function allowedMethods(operations: readonly AnyOperation[], path: string): string[] {
-  const methods = operations
-    .filter((spec) => new RegExp(`^${spec.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(path))
-    .map((spec) => spec.method.toUpperCase());
-  return [...new Set(methods)];
+  const literal = operations.filter((spec) => spec.path === path);
+  const matching = literal.length
+    ? literal
+    : operations.filter((spec) => new RegExp(`^${spec.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(path));
+  return [...new Set(matching.map((spec) => spec.method.toUpperCase()))];
 }
