@@ -55,19 +55,27 @@ export class EdgeInterceptor implements NestInterceptor {
     const response = context.switchToHttp().getResponse<Response>();
     if (spec.stream) {
       // A live stream: checked like any request, then the handler's events flow until the client leaves.
-      return from(this.admitStream(spec, request)).pipe(switchMap(() => next.handle()));
+      // What can be checked at once is checked before Nest starts the event stream, so it is an HTTP answer.
+      if (!request.headers.authorization) {
+        throw new ProblemError('unauthenticated', 'send Authorization: Bearer <access token>');
+      }
+      const input = validate(spec, request);
+      return from(this.admitStream(request, input)).pipe(switchMap(() => next.handle()));
     }
     return from(this.handle(spec, request, response, next));
   }
 
-  private async admitStream(spec: AnyOperation, request: Request & { edge?: EdgeRequest }) {
+  private async admitStream(
+    request: Request & { edge?: EdgeRequest },
+    input: Pick<EdgeRequest, 'params' | 'query' | 'body'>,
+  ) {
     const ip = request.socket.remoteAddress ?? 'unknown';
     const caller = await this.verifier.verify(request.headers.authorization);
     // Counted like a read; its RateLimit-* headers are not sent: Nest has begun the event stream by now.
     await this.admission.admit({ caller, ip, write: false, auth: false });
     const lastEventId = request.headers['last-event-id'];
     request.edge = {
-      ...validate(spec, request),
+      ...input,
       caller,
       expectedVersion: 0,
       ip,

@@ -195,6 +195,13 @@ describe('The REST edge', () => {
     expect([options.status, options.headers.get('allow')]).toEqual([405, 'GET']);
     const patch = await fetch(`${httpUrl}/v1/bookings/holds`, { method: 'PATCH' });
     expect([patch.status, patch.headers.get('allow')]).toEqual([405, 'POST']);
+    // A live stream's bad request is an HTTP answer, not an event of a stream already begun.
+    const auth = await signIn(httpUrl);
+    const stream = await fetch(`${httpUrl}/v1/notifications/stream?after=x`, { headers: auth });
+    expect([stream.status, stream.headers.get('content-type')]).toEqual([
+      400,
+      expect.stringContaining('problem+json'),
+    ]);
     const unknown = await fetch(`${httpUrl}/v1/nothing-here`);
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: 'not_found' });
