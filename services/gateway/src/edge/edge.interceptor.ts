@@ -22,8 +22,15 @@ import {
   requestHash,
   type StoredResponse,
 } from './idempotency';
-import { API_OPERATIONS, isReply, OPERATION, type AnyOperation, type EdgeRequest } from './operation';
-import { ProblemError, problemBody } from './problem';
+import {
+  allowedMethods,
+  API_OPERATIONS,
+  isReply,
+  OPERATION,
+  type AnyOperation,
+  type EdgeRequest,
+} from './operation';
+import { methodNotAllowed, ProblemError, problemBody } from './problem';
 
 /** The handler's view of the request: `@Edge() request: EdgeRequest<typeof someOperation>`. */
 export const Edge = createParamDecorator(
@@ -90,16 +97,9 @@ export class EdgeInterceptor implements NestInterceptor {
     next: CallHandler,
   ): Promise<unknown> {
     // `PATCH /v1/bookings/holds` reaches `PATCH /v1/bookings/{bookingId}`; the path is another operation's.
-    const literal = this.operations.filter((other) => other.path === request.path);
-    if (literal.length && !literal.some((other) => other.method === spec.method)) {
-      const allow = literal.map((other) => other.method.toUpperCase()).join(', ');
-      throw new ProblemError(
-        'method_not_allowed',
-        `${request.method} is not allowed on ${request.path}`,
-        {},
-        { Allow: allow },
-      );
-    }
+    const allowed = allowedMethods(this.operations, request.path);
+    if (allowed.length && !allowed.includes(spec.method.toUpperCase()))
+      throw methodNotAllowed(request, allowed);
     const ip = request.socket.remoteAddress ?? 'unknown';
     const caller =
       spec.access === 'public' ? undefined : await this.verifier.verify(request.headers.authorization);

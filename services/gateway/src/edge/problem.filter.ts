@@ -11,7 +11,7 @@ import { LOGGER } from '@roomledger/service-runtime';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { allowedMethods, API_OPERATIONS, type AnyOperation } from './operation';
-import { ProblemError, problemBody } from './problem';
+import { methodNotAllowed, ProblemError, problemBody } from './problem';
 
 /**
  * Every error leaving an HTTP route becomes `application/problem+json` with a stable `code`. Errors the
@@ -47,14 +47,7 @@ export class ProblemFilter implements ExceptionFilter {
     const status = statusOf(exception);
     if (status === 404 && exception instanceof NotFoundException) {
       const allowed = allowedMethods(this.operations, request.path);
-      if (allowed.length) {
-        return new ProblemError(
-          'method_not_allowed',
-          `${request.method} is not allowed on ${request.path}`,
-          {},
-          { Allow: allowed.join(', ') },
-        );
-      }
+      if (allowed.length) return methodNotAllowed(request, allowed);
     }
     if (status === 404) return new ProblemError('not_found', `no route ${request.method} ${request.path}`);
     if (status === 413) return new ProblemError('payload_too_large', 'the request body is over the limit');

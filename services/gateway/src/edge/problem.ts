@@ -80,3 +80,16 @@ export function problemBody(
 }
 
 const STANDARD_MEMBERS = new Set(['type', 'title', 'status', 'code', 'detail', 'instance', 'traceId']);
+
+/** `405` with the methods the path has, for `Allow`. */
+export function methodNotAllowed(
+  request: { method: string; path: string },
+  allowed: readonly string[],
+): ProblemError {
+  return new ProblemError(
+    'method_not_allowed',
+    `${request.method} is not allowed on ${request.path}`,
+    {},
+    { Allow: allowed.join(', ') },
+  );
+}
