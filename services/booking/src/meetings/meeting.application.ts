@@ -570,36 +570,7 @@ export class MeetingApplication {
     const target = roomWanted === undefined ? current?.roomId : (roomWanted ?? undefined);
     const slot = { start: after.start, end: after.end };
     const old = { start: before.start, end: before.end };
-    if (current && target === current.roomId) {
-      if (!timeChanged || (slot.start === old.start && slot.end === old.end)) return noPlan();
-      await this.bookings.reschedule(this.step(context, 'room'), current.bookingId, {
-        ...slot,
-        roomId: current.roomId,
-      });
-      return {
-        undo: () =>
-          this.bookings
-            .reschedule(this.step(context, 'room-undo'), current.bookingId, {
-              ...old,
-              roomId: current.roomId,
-            })
-            .then(() => undefined),
-        afterwards: async () => undefined,
-        outcome: { booked: 1, skipped: [] },
-      };
-    }
-    if (current && target) {
-      await this.bookings.move(this.step(context, 'room'), current.bookingId, { roomId: target, ...slot });
-      return {
-        room: { roomId: target, bookingId: current.bookingId },
-        undo: () =>
-          this.bookings
-            .move(this.step(context, 'room-undo'), current.bookingId, { roomId: current.roomId, ...old })
-            .then(() => undefined),
-        afterwards: async () => undefined,
-        outcome: { booked: 1, skipped: [] },
-      };
-    }
+    if (current && target) return this.shiftRoomBooking(context, current, target, slot, old, timeChanged);
     if (current && !target) {
       return {
         room: null,
@@ -651,36 +622,7 @@ export class MeetingApplication {
     const slot = { start: now.start, end: now.end };
     const old = { start: was.start, end: was.end };
     if (!booking && !target) return roomWanted === null ? { ...noPlan(), room: null } : noPlan();
-    if (booking && target === booking.roomId) {
-      if (!timeChanged || (slot.start === old.start && slot.end === old.end)) return noPlan();
-      await this.bookings.reschedule(this.step(context, 'room'), booking.bookingId, {
-        ...slot,
-        roomId: booking.roomId,
-      });
-      return {
-        undo: () =>
-          this.bookings
-            .reschedule(this.step(context, 'room-undo'), booking.bookingId, {
-              ...old,
-              roomId: booking.roomId,
-            })
-            .then(() => undefined),
-        afterwards: async () => undefined,
-        outcome: { booked: 1, skipped: [] },
-      };
-    }
-    if (booking && target) {
-      await this.bookings.move(this.step(context, 'room'), booking.bookingId, { roomId: target, ...slot });
-      return {
-        room: { roomId: target, bookingId: booking.bookingId },
-        undo: () =>
-          this.bookings
-            .move(this.step(context, 'room-undo'), booking.bookingId, { roomId: booking.roomId, ...old })
-            .then(() => undefined),
-        afterwards: async () => undefined,
-        outcome: { booked: 1, skipped: [] },
-      };
-    }
+    if (booking && target) return this.shiftRoomBooking(context, booking, target, slot, old, timeChanged);
     if (booking && !target)
       return {
         room: null,
@@ -988,6 +930,45 @@ export class MeetingApplication {
         now: this.clock().toISOString(),
       },
     } as MeetingCommand;
+  }
+
+  /** The room booking follows the meeting: a new time in the same room, or a move (kept id), undoable. */
+  private async shiftRoomBooking(
+    context: RequestContext,
+    booking: { roomId: string; bookingId: string },
+    target: string,
+    slot: { start: string; end: string },
+    old: { start: string; end: string },
+    timeChanged: boolean,
+  ): Promise<RoomPlan> {
+    if (target === booking.roomId) {
+      if (!timeChanged || (slot.start === old.start && slot.end === old.end)) return noPlan();
+      await this.bookings.reschedule(this.step(context, 'room'), booking.bookingId, {
+        ...slot,
+        roomId: booking.roomId,
+      });
+      return {
+        undo: () =>
+          this.bookings
+            .reschedule(this.step(context, 'room-undo'), booking.bookingId, {
+              ...old,
+              roomId: booking.roomId,
+            })
+            .then(() => undefined),
+        afterwards: async () => undefined,
+        outcome: { booked: 1, skipped: [] },
+      };
+    }
+    await this.bookings.move(this.step(context, 'room'), booking.bookingId, { roomId: target, ...slot });
+    return {
+      room: { roomId: target, bookingId: booking.bookingId },
+      undo: () =>
+        this.bookings
+          .move(this.step(context, 'room-undo'), booking.bookingId, { roomId: booking.roomId, ...old })
+          .then(() => undefined),
+      afterwards: async () => undefined,
+      outcome: { booked: 1, skipped: [] },
+    };
   }
 
   private step(context: RequestContext, step: string): RequestContext {
