@@ -25,7 +25,13 @@ describe('The whole system, started as npm start starts it', () => {
     expect(nested('room')).toEqual({ postgres: 'up', kafka: 'up', read_model: 'up' });
     expect(nested('booking')).toEqual({ postgres: 'up', kafka: 'up', read_model: 'up' });
     expect(nested('user')).toEqual({ postgres: 'up', kafka: 'up' });
-    expect(nested('notification')).toEqual({ postgres: 'up', redis: 'up', kafka: 'up', smtp: 'up' });
+    expect(nested('notification')).toEqual({
+      postgres: 'up',
+      redis: 'up',
+      kafka: 'up',
+      smtp: 'up',
+      read_model: 'up',
+    });
   });
 
   it('stops every service cleanly on SIGTERM', async () => {
