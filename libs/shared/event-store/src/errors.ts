@@ -31,5 +31,16 @@ export class EventIdConflict extends Error {
 
 /** An append or read that could never be valid (bad stream name, no events, malformed id ...). */
 export class InvalidEventStoreRequest extends Error {
-  override readonly name = 'InvalidEventStoreRequest';
+  override readonly name: string = 'InvalidEventStoreRequest';
+}
+
+/**
+ * Event data or metadata holds a NUL character (U+0000) in a string or an object key. PostgreSQL's
+ * jsonb cannot store it, so every adapter refuses it before writing anything. It is a caller's input
+ * that got past the domain's checks, so it carries the API's `validation_failed` code
+ * (libs/contracts/src/error-codes.ts), which the services' gRPC error filter answers as INVALID_ARGUMENT.
+ */
+export class UnstorableEventData extends InvalidEventStoreRequest {
+  override readonly name: string = 'UnstorableEventData';
+  readonly code = 'validation_failed';
 }

@@ -1,5 +1,5 @@
 import { categoryOf } from './event';
-import { InvalidEventStoreRequest } from './errors';
+import { InvalidEventStoreRequest, UnstorableEventData } from './errors';
 import {
   assertCategories,
   assertReadFrom,
@@ -47,6 +47,45 @@ describe('Preparing an append', () => {
     ['an event without data', 'meeting-1', [{ type: 'A', data: undefined }]],
   ])('refuses %s', (_, stream, events) => {
     expect(() => prepareAppend(stream, events, 'any')).toThrow(InvalidEventStoreRequest);
+  });
+
+  describe('a NUL character (U+0000), which PostgreSQL jsonb cannot store', () => {
+    const nul = '\u0000';
+
+    it.each([
+      ['in a data string', { type: 'A', data: { title: `x${nul}` } }],
+      ['deep in data', { type: 'A', data: { rows: [{ cells: [[nul]] }] } }],
+      ['in a data key', { type: 'A', data: { nested: { [`k${nul}`]: 1 } } }],
+      ['as data itself', { type: 'A', data: nul }],
+      ['in metadata', { type: 'A', data: {}, metadata: { tenant: `acme${nul}` } }],
+      ['in a metadata key', { type: 'A', data: {}, metadata: { [nul]: 'x' } }],
+      ['after a backslash', { type: 'A', data: { title: `\\${nul}` } }],
+    ])('is refused %s', (_, event) => {
+      expect(() => prepareAppend('meeting-1', [event], 'any')).toThrow(UnstorableEventData);
+    });
+
+    it('is a validation failure naming the event and the part, and an invalid request', () => {
+      const append = () =>
+        prepareAppend(
+          'meeting-1',
+          [
+            { type: 'A', data: {} },
+            { type: 'B', data: { a: nul } },
+          ],
+          'any',
+        );
+      expect(append).toThrow(InvalidEventStoreRequest);
+      expect(append).toThrow(/event 1 of meeting-1: data holds a NUL/);
+      expect(append).toThrow(expect.objectContaining({ code: 'validation_failed' }));
+    });
+
+    it.each([
+      ['text that reads like its escape', 'a\\u0000'],
+      ['an escaped backslash before that text', '\\\\u0000'],
+      ['other control characters', 'tab\t bell\u0007'],
+    ])('is not confused with %s', (_, title) => {
+      expect(prepareAppend('meeting-1', [{ type: 'A', data: { title } }], 'any')[0].data).toEqual({ title });
+    });
   });
 
   it('refuses an expected state that is not one', () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventLike, EventMetadata, NewEvent } from './event';
-import { InvalidEventStoreRequest } from './errors';
+import { InvalidEventStoreRequest, UnstorableEventData } from './errors';
 import { isUuid } from './event-id';
 import { isExpectedState, type ExpectedState } from './expected-state';
 
@@ -38,9 +38,26 @@ export function prepareAppend(
     }
     if (event.data === undefined)
       throw new InvalidEventStoreRequest(`event ${index} of ${streamName}: data is missing`);
-    return { eventId, type: event.type, data: event.data, metadata: event.metadata ?? {} };
+    const metadata = event.metadata ?? {};
+    assertStorable(event.data, `event ${index} of ${streamName}: data`);
+    assertStorable(metadata, `event ${index} of ${streamName}: metadata`);
+    return { eventId, type: event.type, data: event.data, metadata };
   });
 }
+
+/**
+ * Refuses a value whose JSON form (what the stores write) has a NUL in any string or object key, at any
+ * depth. `JSON.stringify` writes U+0000 as `\u0000` and a backslash as `\\`, so a NUL is a `\u0000`
+ * after an even run of backslashes; text that merely reads `\u0000` is not one.
+ */
+function assertStorable(value: unknown, what: string): void {
+  const json = JSON.stringify(value);
+  if (json !== undefined && json.includes('\\u0000') && ESCAPED_NUL.test(json)) {
+    throw new UnstorableEventData(`${what} holds a NUL character (U+0000), which cannot be stored`);
+  }
+}
+
+const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
 
 export function assertStreamName(streamName: string): void {
   if (typeof streamName !== 'string' || streamName.length === 0 || streamName.startsWith('$')) {

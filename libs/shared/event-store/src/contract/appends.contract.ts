@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import {
   EventIdConflict,
   InvalidEventStoreRequest,
+  UnstorableEventData,
   WrongExpectedVersion,
   isCheckpoint,
   type ExpectedState,
@@ -197,6 +198,49 @@ export function describeAppends(subject: SubjectAccessor): void {
       await expect(store.append(stream, [twice, twice])).rejects.toBeInstanceOf(InvalidEventStoreRequest);
       await expect(store.append('', [anEvent()])).rejects.toBeInstanceOf(InvalidEventStoreRequest);
       expect(await store.streamState(stream)).toBe('no_stream');
+    });
+
+    it('refuses data or metadata holding a NUL character, failing only that append', async () => {
+      const { store } = subject();
+      const category = uniqueCategory('nul');
+      const nul = '\u0000';
+      const unstorable = [
+        anEvent('Noted', { note: `before${nul}after` }),
+        anEvent('Noted', { rows: [{ cells: ['a', ['b', nul]] }] }),
+        anEvent('Noted', { tags: { [`key${nul}`]: true } }),
+        { ...anEvent(), metadata: { tenant: { name: nul } } },
+      ];
+      // Text that only reads like an escape, and other control characters, are stored as they are.
+      const storable = [
+        anEvent('Noted', { note: 'a\\u0000 b \\\\u0000 c' }),
+        anEvent('Noted', { note: 'tab\t bell\u0007 unit\u001f', nested: [{ 'key\\u0000': 1 }] }),
+        ...someEvents(6),
+      ];
+
+      // All at once, so that a store that batches concurrent appends sees them together.
+      const outcomes = await Promise.allSettled(
+        [...unstorable, ...storable].map((event, n) => store.append(`${category}-${n}`, [event])),
+      );
+
+      unstorable.forEach((_, n) => {
+        const outcome = outcomes[n];
+        expect(outcome.status).toBe('rejected');
+        if (outcome.status === 'rejected') {
+          expect(outcome.reason).toBeInstanceOf(UnstorableEventData);
+          expect(outcome.reason).toBeInstanceOf(InvalidEventStoreRequest);
+          expect(outcome.reason).toMatchObject({ code: 'validation_failed' });
+        }
+      });
+      expect(outcomes.slice(unstorable.length).map((outcome) => outcome.status)).toEqual(
+        storable.map(() => 'fulfilled'),
+      );
+      for (const [n] of unstorable.entries()) {
+        expect(await store.streamState(`${category}-${n}`)).toBe('no_stream');
+      }
+      for (const [n, event] of storable.entries()) {
+        const [stored] = await collect(store.readStream(`${category}-${unstorable.length + n}`));
+        expect(stored).toMatchObject({ eventId: event.eventId, data: event.data });
+      }
     });
 
     it('keeps the latest snapshot of a stream', async () => {
