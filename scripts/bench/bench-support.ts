@@ -295,6 +295,96 @@ export class Cleanup {
   }
 }
 
+// One run of a service bench: the start-up and the end every one of them shares.
+
+let interruption: NodeJS.Signals | undefined;
+
+/** The signal (SIGINT, SIGTERM) that interrupted the run, if one did: load loops end, no phase starts. */
+export const interruptedBy = (): NodeJS.Signals | undefined => interruption;
+
+/** Throws once the run was interrupted, so that no further phase starts. */
+export function throwIfInterrupted(): void {
+  if (interruption) throw new Error(`interrupted (${interruption})`);
+}
+
+/** Announces the next step on stderr, unless the run was interrupted meanwhile. */
+export function step(line: string): void {
+  throwIfInterrupted();
+  progress(line);
+}
+
+/** What a service bench gets from {@link runBench}. */
+export interface BenchSession {
+  /** `now()` when the run began, and the machine as it was then (for the report). */
+  readonly started: number;
+  readonly before: MachineSnapshot;
+  /** What to undo at the end: runs after the bench, also when it fails or is interrupted. */
+  readonly cleanup: Cleanup;
+  /** How the build went, for the report. */
+  readonly build: string;
+  /** This run's own database (`rl_bench_<runId>`), dropped at the end. */
+  readonly db: { name: string; url: URL };
+  readonly runId: string;
+  /** The PostgreSQL server's version, for the report. */
+  readonly pgVersion: string;
+  /** This run's own copy of one of the public feeds asked for (with its `.dlq`; deleted at the end). */
+  topic(publicName: string): string;
+  /** {@link printReport} with the machine as it was at the start and is now, and the server's version. */
+  printReport(report: Omit<Parameters<typeof printReport>[0], 'before' | 'after' | 'pgVersion'>): void;
+}
+
+/**
+ * Runs a service bench: builds the services (`serviceMain` must come out of it), creates the run's own
+ * database and copies of `feeds`, hands them to `bench`, and undoes it all at the end, also when the
+ * bench fails or SIGINT/SIGTERM arrives (then the process exits 130). A failure is printed with its
+ * stack and sets exit code 1.
+ */
+export async function runBench(
+  options: { serviceMain: string; feeds: readonly string[] },
+  bench: (session: BenchSession) => Promise<void>,
+): Promise<void> {
+  const started = now();
+  const before = machine();
+  const cleanup = new Cleanup();
+  const interrupted = (signal: NodeJS.Signals) => {
+    interruption = signal;
+    progress(`${signal}: stopping the service and dropping the database`);
+    void cleanup.run().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    step('building the services (tsc -p tsconfig.build.json, incremental)');
+    const build = buildServices(options.serviceMain);
+    const db = await createBenchDatabase();
+    cleanup.add(() => dropBenchDatabase(db.name));
+    const runId = db.name.slice('rl_bench_'.length);
+    const [{ server_version: pgVersion }] = await admin<{ server_version: string }>('show server_version');
+    const feeds = await createBenchTopics(runId, options.feeds);
+    cleanup.add(() => feeds.delete());
+    await bench({
+      started,
+      before,
+      cleanup,
+      build,
+      db,
+      runId,
+      pgVersion,
+      topic: feeds.topic,
+      printReport: (report) => printReport({ ...report, before, after: machine(), pgVersion }),
+    });
+  } catch (error) {
+    process.stderr.write(
+      `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  } finally {
+    await cleanup.run();
+    process.removeListener('SIGINT', interrupted);
+    process.removeListener('SIGTERM', interrupted);
+  }
+}
+
 /** The compiled services, as `npm start` builds them (incremental, a few seconds when nothing changed). */
 /** `tsc -p tsconfig.build.json` (incremental); `serviceMain` must exist afterwards. */
 export function buildServices(serviceMain: string): string {

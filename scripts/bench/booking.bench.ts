@@ -19,24 +19,16 @@ import { createKafka } from '@roomledger/messaging';
 import { decodeErrorInfo } from '@roomledger/contracts';
 import { pino } from 'pino';
 import {
-  admin,
   BROKERS,
-  createBenchDatabase,
-  createBenchTopics,
-  dropBenchDatabase,
   fmt,
-  machine,
   ms,
   now,
   percentile,
   pgbench,
-  printReport,
   progress,
   query,
   SECONDS,
   type Row,
-  Cleanup,
-  buildServices,
   cpuFigure,
   cpuSince,
   cpuSnapshot,
@@ -46,6 +38,10 @@ import {
   type UnaryClient,
   startServiceProcess,
   type ServiceProcess,
+  runBench,
+  step,
+  type BenchSession,
+  interruptedBy,
 } from './bench-support';
 
 const SERVICE_MAIN = 'dist/services/booking/src/main.js';
@@ -66,157 +62,119 @@ const DAY_MS = 24 * HOUR_MS;
 const DAY0 = Math.ceil(Date.now() / DAY_MS) * DAY_MS + 365 * DAY_MS;
 const slotStart = (hour: number): string => new Date(DAY0 + hour * HOUR_MS).toISOString();
 
-/** Set by SIGINT/SIGTERM: the load loops end and no further phase starts. */
-let interruptedBy: NodeJS.Signals | undefined;
-
-/** Announces the next step on stderr, unless the run was interrupted meanwhile. */
-function step(line: string): void {
-  if (interruptedBy) throw new Error(`interrupted (${interruptedBy})`);
-  progress(line);
-}
-
-async function main(): Promise<void> {
-  const started = now();
+async function main(session: BenchSession): Promise<void> {
+  const { cleanup, db, runId } = session;
   const rows: Row[] = [];
-  const before = machine();
-  const cleanup = new Cleanup();
-  const interrupted = (signal: NodeJS.Signals) => {
-    interruptedBy = signal;
-    progress(`${signal}: stopping the service and dropping the database`);
-    void cleanup.run().finally(() => process.exit(130));
+  // (a) the raw floor
+  step(
+    `(a) pgbench: ${CLIENTS} clients, ${SECONDS} s, single-row insert into a table with EXCLUDE USING gist`,
+  );
+  const raw = await rawExcludeInserts(db.url);
+  rows.push({
+    measure: '(a) raw floor: pgbench INSERT, EXCLUDE USING gist',
+    figure: `${fmt(raw.tps)} tx/s`,
+    detail: `pgbench, ${CLIENTS} clients, ${SECONDS} s, avg ${raw.latencyMs.toFixed(2)} ms; ${fmt(raw.transactions)} inserts, ${(raw.conflicted * 100).toFixed(1)} % conflicted`,
+    goal: 'reference',
+    verdict: '',
+  });
+
+  // The service, its rooms, a client; this run's own feed topics
+  roomEventsTopic = session.topic('room.events.v1');
+  bookingEventsTopic = session.topic('booking.events.v1');
+  const groupId = `bench.booking.${runId}`;
+  cleanup.add(() => deleteConsumerGroup(groupId));
+  step(`starting the booking service (${SERVICE_MAIN}) on a fresh database ${db.name}`);
+  const service = await startBookingService(db.url.toString(), groupId);
+  cleanup.add(() => service.stop());
+  const client = bookingClient(service.grpcAddress);
+  cleanup.add(async () => client.close());
+
+  const rooms = Array.from({ length: ROOMS }, (_, index) => `bench-${runId}-${index}`);
+  const hotRoom = `bench-${runId}-hot`;
+  step(`registering ${ROOMS + 1} rooms through ${roomEventsTopic}`);
+  await registerRooms([...rooms, hotRoom]);
+  await waitForRooms(client, [...rooms, hotRoom], service);
+
+  // Each room's next free hour: every booking takes a slot no one else asked for.
+  const nextHour = new Map<string, number>();
+  const freeSlot = (roomId: string) => {
+    const hour = nextHour.get(roomId) ?? 0;
+    nextHour.set(roomId, hour + 1);
+    return { roomId, start: slotStart(hour), end: slotStart(hour + 1) };
   };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-  try {
-    step('building the services (tsc -p tsconfig.build.json, incremental)');
-    const build = buildServices(SERVICE_MAIN);
+  const anyRoom = () => freeSlot(rooms[Math.floor(Math.random() * rooms.length)]);
 
-    const db = await createBenchDatabase();
-    cleanup.add(() => dropBenchDatabase(db.name));
-    const runId = db.name.slice('rl_bench_'.length);
-    const serverVersion = await admin<{ server_version: string }>('show server_version');
+  step(`warm-up: ${WARM_UP_SECONDS} s of uncontended bookings (not counted)`);
+  const warmUp = await bookingLoad(client, service, WARM_UP_SECONDS, anyRoom);
+  step(`warm-up: ${fmt(warmUp.ok)} bookings, ${outcomeSummary(warmUp)}`);
 
-    // (a) the raw floor
-    step(
-      `(a) pgbench: ${CLIENTS} clients, ${SECONDS} s, single-row insert into a table with EXCLUDE USING gist`,
-    );
-    const raw = await rawExcludeInserts(db.url);
-    rows.push({
-      measure: '(a) raw floor: pgbench INSERT, EXCLUDE USING gist',
-      figure: `${fmt(raw.tps)} tx/s`,
-      detail: `pgbench, ${CLIENTS} clients, ${SECONDS} s, avg ${raw.latencyMs.toFixed(2)} ms; ${fmt(raw.transactions)} inserts, ${(raw.conflicted * 100).toFixed(1)} % conflicted`,
-      goal: 'reference',
-      verdict: '',
-    });
+  // (b) uncontended
+  step(`(b) uncontended: ${CLIENTS} clients, ${ROOMS} rooms, BookDirectly, ${SECONDS} s`);
+  const cpuBefore = cpuSnapshot(service.pid);
+  const uncontended = await bookingLoad(client, service, SECONDS, anyRoom);
+  const cpu = cpuSince(cpuBefore, service.pid);
+  const share = uncontended.rate / raw.tps;
+  rows.push({
+    measure: `(b) uncontended: ${ROOMS} rooms, ${CLIENTS} clients, BookDirectly`,
+    figure: `${fmt(uncontended.rate)} decisions/s`,
+    detail: `p50 ${ms(uncontended.p50)} p95 ${ms(uncontended.p95)} p99 ${ms(uncontended.p99)}; ${fmt(uncontended.ok)} booked, ${outcomeSummary(uncontended)}`,
+    goal: '>= 1,000/s',
+    verdict: uncontended.rate >= 1_000 ? 'PASS' : 'MISS',
+  });
+  rows.push({
+    measure: '(b) ... as a share of the raw floor (a)',
+    figure: `${(share * 100).toFixed(1)} %`,
+    detail: '',
+    goal: '>= 25 %',
+    verdict: share >= 0.25 ? 'PASS' : 'MISS',
+  });
+  rows.push({
+    measure: '(b) ... p99 latency',
+    figure: ms(uncontended.p99),
+    detail: 'client-side, call to answer',
+    goal: '< 50 ms',
+    verdict: uncontended.p99 < 50 ? 'PASS' : 'MISS',
+  });
 
-    // The service, its rooms, a client; this run's own feed topics
-    const feeds = await createBenchTopics(runId, ['room.events.v1', 'booking.events.v1']);
-    cleanup.add(() => feeds.delete());
-    roomEventsTopic = feeds.topic('room.events.v1');
-    bookingEventsTopic = feeds.topic('booking.events.v1');
-    const groupId = `bench.booking.${runId}`;
-    cleanup.add(() => deleteConsumerGroup(groupId));
-    step(`starting the booking service (${SERVICE_MAIN}) on a fresh database ${db.name}`);
-    const service = await startBookingService(db.url.toString(), groupId);
-    cleanup.add(() => service.stop());
-    const client = bookingClient(service.grpcAddress);
-    cleanup.add(async () => client.close());
+  // (c) one hot room
+  step(`(c) hot room: ${CLIENTS} clients, one room, each booking a different free slot, ${HOT_SECONDS} s`);
+  const conflictsBefore = await conflictCount(service.httpUrl);
+  const hot = await bookingLoad(client, service, HOT_SECONDS, () => freeSlot(hotRoom));
+  const conflicts = (await conflictCount(service.httpUrl)) - conflictsBefore;
+  rows.push({
+    measure: `(c) one hot room, ${CLIENTS} clients, different free slots`,
+    figure: `${fmt(hot.rate)} decisions/s`,
+    detail: `p50 ${ms(hot.p50)} p95 ${ms(hot.p95)} p99 ${ms(hot.p99)}; ${fmt(hot.ok)} booked, ${outcomeSummary(hot)}; booking_decision_conflicts_total +${Number.isNaN(conflicts) ? 'n/a' : fmt(conflicts)}`,
+    goal: '>= 200/s',
+    verdict: hot.rate >= 200 ? 'PASS' : 'MISS',
+  });
+  rows.push({
+    measure: '(c) ... internal errors (gRPC INTERNAL/UNKNOWN)',
+    figure: String(hot.internal),
+    detail: '',
+    goal: '= 0',
+    verdict: hot.internal === 0 ? 'PASS' : 'MISS',
+  });
 
-    const rooms = Array.from({ length: ROOMS }, (_, index) => `bench-${runId}-${index}`);
-    const hotRoom = `bench-${runId}-hot`;
-    step(`registering ${ROOMS + 1} rooms through ${roomEventsTopic}`);
-    await registerRooms([...rooms, hotRoom]);
-    await waitForRooms(client, [...rooms, hotRoom], service);
-
-    // Each room's next free hour: every booking takes a slot no one else asked for.
-    const nextHour = new Map<string, number>();
-    const freeSlot = (roomId: string) => {
-      const hour = nextHour.get(roomId) ?? 0;
-      nextHour.set(roomId, hour + 1);
-      return { roomId, start: slotStart(hour), end: slotStart(hour + 1) };
-    };
-    const anyRoom = () => freeSlot(rooms[Math.floor(Math.random() * rooms.length)]);
-
-    step(`warm-up: ${WARM_UP_SECONDS} s of uncontended bookings (not counted)`);
-    const warmUp = await bookingLoad(client, service, WARM_UP_SECONDS, anyRoom);
-    step(`warm-up: ${fmt(warmUp.ok)} bookings, ${outcomeSummary(warmUp)}`);
-
-    // (b) uncontended
-    step(`(b) uncontended: ${CLIENTS} clients, ${ROOMS} rooms, BookDirectly, ${SECONDS} s`);
-    const cpuBefore = cpuSnapshot(service.pid);
-    const uncontended = await bookingLoad(client, service, SECONDS, anyRoom);
-    const cpu = cpuSince(cpuBefore, service.pid);
-    const share = uncontended.rate / raw.tps;
-    rows.push({
-      measure: `(b) uncontended: ${ROOMS} rooms, ${CLIENTS} clients, BookDirectly`,
-      figure: `${fmt(uncontended.rate)} decisions/s`,
-      detail: `p50 ${ms(uncontended.p50)} p95 ${ms(uncontended.p95)} p99 ${ms(uncontended.p99)}; ${fmt(uncontended.ok)} booked, ${outcomeSummary(uncontended)}`,
-      goal: '>= 1,000/s',
-      verdict: uncontended.rate >= 1_000 ? 'PASS' : 'MISS',
-    });
-    rows.push({
-      measure: '(b) ... as a share of the raw floor (a)',
-      figure: `${(share * 100).toFixed(1)} %`,
-      detail: '',
-      goal: '>= 25 %',
-      verdict: share >= 0.25 ? 'PASS' : 'MISS',
-    });
-    rows.push({
-      measure: '(b) ... p99 latency',
-      figure: ms(uncontended.p99),
-      detail: 'client-side, call to answer',
-      goal: '< 50 ms',
-      verdict: uncontended.p99 < 50 ? 'PASS' : 'MISS',
-    });
-
-    // (c) one hot room
-    step(`(c) hot room: ${CLIENTS} clients, one room, each booking a different free slot, ${HOT_SECONDS} s`);
-    const conflictsBefore = await conflictCount(service.httpUrl);
-    const hot = await bookingLoad(client, service, HOT_SECONDS, () => freeSlot(hotRoom));
-    const conflicts = (await conflictCount(service.httpUrl)) - conflictsBefore;
-    rows.push({
-      measure: `(c) one hot room, ${CLIENTS} clients, different free slots`,
-      figure: `${fmt(hot.rate)} decisions/s`,
-      detail: `p50 ${ms(hot.p50)} p95 ${ms(hot.p95)} p99 ${ms(hot.p99)}; ${fmt(hot.ok)} booked, ${outcomeSummary(hot)}; booking_decision_conflicts_total +${Number.isNaN(conflicts) ? 'n/a' : fmt(conflicts)}`,
-      goal: '>= 200/s',
-      verdict: hot.rate >= 200 ? 'PASS' : 'MISS',
-    });
-    rows.push({
-      measure: '(c) ... internal errors (gRPC INTERNAL/UNKNOWN)',
-      figure: String(hot.internal),
-      detail: '',
-      goal: '= 0',
-      verdict: hot.internal === 0 ? 'PASS' : 'MISS',
-    });
-
-    const after = machine();
-    const seconds = (now() - started) / 1000;
-    printReport({
-      title:
-        'roomledger booking decision benchmark (gRPC to one booking service process; one run, one fresh database on the same server)',
-      rows,
-      machineSection: '(d) what else was running',
-      before,
-      after,
-      pgVersion: serverVersion[0].server_version,
-      context: [
-        `  booking service: one process (pid ${service.pid}), ${SERVICE_MAIN} (build ${build}), LOG_LEVEL=warn,`,
-        `    OTEL_SDK_DISABLED=true, EVENT_STORE_POOL_SIZE=${service.env.EVENT_STORE_POOL_SIZE ?? 'default'}; clients: this process, one gRPC channel`,
-        `  CPU during (b), ${cpu.wallSeconds.toFixed(1)} s x ${cpus().length} CPUs: machine busy ${cpuFigure(cpu.machine?.busy)} of ${cpuFigure(cpu.machine?.total)};`,
-        `    booking service ${cpuFigure(cpu.service)}, this bench's clients ${cpuFigure(cpu.bench)}, the rest PostgreSQL, Kafka and others (below)`,
-      ],
-      notes: [
-        `  whole run ${seconds.toFixed(1)} s. Baseline (a) is pgbench (reference), not a node loop. Goals are`,
-        '  printed, never enforced. A decision counts when BookDirectly answered OK; refusals and errors are',
-        `  counted beside it. (b) followed a ${WARM_UP_SECONDS} s warm-up. The service's relay published the bookings to`,
-        `  this run's own ${bookingEventsTopic} (deleted at the end). Clients, service, PostgreSQL and Kafka share these CPUs.`,
-      ],
-    });
-  } finally {
-    await cleanup.run();
-    process.removeListener('SIGINT', interrupted);
-    process.removeListener('SIGTERM', interrupted);
-  }
+  const seconds = (now() - session.started) / 1000;
+  session.printReport({
+    title:
+      'roomledger booking decision benchmark (gRPC to one booking service process; one run, one fresh database on the same server)',
+    rows,
+    machineSection: '(d) what else was running',
+    context: [
+      `  booking service: one process (pid ${service.pid}), ${SERVICE_MAIN} (build ${session.build}), LOG_LEVEL=warn,`,
+      `    OTEL_SDK_DISABLED=true, EVENT_STORE_POOL_SIZE=${service.env.EVENT_STORE_POOL_SIZE ?? 'default'}; clients: this process, one gRPC channel`,
+      `  CPU during (b), ${cpu.wallSeconds.toFixed(1)} s x ${cpus().length} CPUs: machine busy ${cpuFigure(cpu.machine?.busy)} of ${cpuFigure(cpu.machine?.total)};`,
+      `    booking service ${cpuFigure(cpu.service)}, this bench's clients ${cpuFigure(cpu.bench)}, the rest PostgreSQL, Kafka and others (below)`,
+    ],
+    notes: [
+      `  whole run ${seconds.toFixed(1)} s. Baseline (a) is pgbench (reference), not a node loop. Goals are`,
+      '  printed, never enforced. A decision counts when BookDirectly answered OK; refusals and errors are',
+      `  counted beside it. (b) followed a ${WARM_UP_SECONDS} s warm-up. The service's relay published the bookings to`,
+      `  this run's own ${bookingEventsTopic} (deleted at the end). Clients, service, PostgreSQL and Kafka share these CPUs.`,
+    ],
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -395,7 +353,7 @@ async function bookingLoad(
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, worker) => {
       const caller = actor(`bench-user-${worker}`);
-      while (now() < deadline && !service.exited() && !interruptedBy) {
+      while (now() < deadline && !service.exited() && !interruptedBy()) {
         const request = { ...slot(), title: `bench ${worker}` };
         const begin = now();
         try {
@@ -446,9 +404,4 @@ const bookingClient = (address: string): UnaryClient =>
 
 // ---------------------------------------------------------------------------------------------------
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+void runBench({ serviceMain: SERVICE_MAIN, feeds: ['room.events.v1', 'booking.events.v1'] }, main);

@@ -26,27 +26,24 @@ import { pino } from 'pino';
 import { Temporal } from 'temporal-polyfill';
 import {
   BROKERS,
-  Cleanup,
-  admin,
-  buildServices,
-  createBenchDatabase,
-  createBenchTopics,
   cpuFigure,
   cpuSince,
   cpuSnapshot,
   deleteConsumerGroup,
-  dropBenchDatabase,
   fmt,
-  machine,
   ms,
   now,
   percentile,
-  printReport,
   progress,
   sleep,
   startServiceProcess,
   unaryClient,
   type Row,
+  runBench,
+  step,
+  type BenchSession,
+  interruptedBy,
+  throwIfInterrupted,
 } from './bench-support';
 
 const SERVICE_MAIN = 'dist/services/booking/src/main.js';
@@ -64,13 +61,6 @@ const SEEDED_WEEKS = 10;
 const MEASURED_WEEK = 3;
 const logger = pino({ level: 'error' });
 
-/** Set by SIGINT/SIGTERM: no further phase starts. */
-let interruptedBy: NodeJS.Signals | undefined;
-function step(line: string): void {
-  if (interruptedBy) throw new Error(`interrupted (${interruptedBy})`);
-  progress(line);
-}
-
 // The measured week: Monday to Friday, four weeks ahead (inside every window, past any notice).
 const today = Temporal.Now.plainDateISO('UTC');
 const monday = today.add({ days: 28 + ((8 - today.add({ days: 28 }).dayOfWeek) % 7) });
@@ -84,269 +74,233 @@ const at = (days: number, time: string) =>
 const plus = (instant: string, minutes: number) =>
   Temporal.Instant.from(instant).add({ minutes }).toString({ smallestUnit: 'second' });
 
-async function main(): Promise<void> {
-  const started = now();
+async function main(session: BenchSession): Promise<void> {
+  const { cleanup, db, runId } = session;
   const rows: Row[] = [];
-  const before = machine();
-  const cleanup = new Cleanup();
-  const interrupted = (signal: NodeJS.Signals) => {
-    interruptedBy = signal;
-    progress(`${signal}: stopping the service and dropping the database`);
-    void cleanup.run().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-  try {
-    step('building the services (tsc -p tsconfig.build.json, incremental)');
-    const build = buildServices(SERVICE_MAIN);
-    const db = await createBenchDatabase();
-    cleanup.add(() => dropBenchDatabase(db.name));
-    const runId = db.name.slice('rl_bench_'.length);
-    const serverVersion = await admin<{ server_version: string }>('show server_version');
+  const groups = { rooms: `bench.meetings.rooms.${runId}`, users: `bench.meetings.users.${runId}` };
+  cleanup.add(() => deleteConsumerGroup(groups.rooms));
+  cleanup.add(() => deleteConsumerGroup(groups.users));
+  step(`starting the booking service (${SERVICE_MAIN}) on a fresh database ${db.name}`);
+  const service = await startServiceProcess(
+    'booking',
+    {
+      DATABASE_URL: db.url.toString(),
+      ROOM_EVENTS_GROUP_ID: groups.rooms,
+      USER_EVENTS_GROUP_ID: groups.users,
+      ROOM_EVENTS_TOPIC: session.topic('room.events.v1'),
+      BOOKING_EVENTS_TOPIC: session.topic('booking.events.v1'),
+      MEETING_EVENTS_TOPIC: session.topic('meeting.events.v1'),
+      USER_EVENTS_TOPIC: session.topic('user.events.v1'),
+    },
+    90_000,
+  );
+  cleanup.add(() => service.stop());
+  const meetings = unaryClient(
+    service.grpcAddress,
+    'roomledger/meeting/v1/meeting.proto',
+    'roomledger.meeting.v1.MeetingService',
+    CALL_DEADLINE_MS,
+  );
+  const scheduling = unaryClient(
+    service.grpcAddress,
+    'roomledger/scheduling/v1/scheduling.proto',
+    'roomledger.scheduling.v1.SchedulingService',
+    CALL_DEADLINE_MS,
+  );
+  const bookings = unaryClient(
+    service.grpcAddress,
+    'roomledger/booking/v1/booking.proto',
+    'roomledger.booking.v1.BookingService',
+    CALL_DEADLINE_MS,
+  );
+  cleanup.add(async () => [meetings, scheduling, bookings].forEach((client) => client.close()));
 
-    const feeds = await createBenchTopics(runId, [
-      'room.events.v1',
-      'booking.events.v1',
-      'meeting.events.v1',
-      'user.events.v1',
-    ]);
-    cleanup.add(() => feeds.delete());
-    const groups = { rooms: `bench.meetings.rooms.${runId}`, users: `bench.meetings.users.${runId}` };
-    cleanup.add(() => deleteConsumerGroup(groups.rooms));
-    cleanup.add(() => deleteConsumerGroup(groups.users));
-    step(`starting the booking service (${SERVICE_MAIN}) on a fresh database ${db.name}`);
-    const service = await startServiceProcess(
-      'booking',
-      {
-        DATABASE_URL: db.url.toString(),
-        ROOM_EVENTS_GROUP_ID: groups.rooms,
-        USER_EVENTS_GROUP_ID: groups.users,
-        ROOM_EVENTS_TOPIC: feeds.topic('room.events.v1'),
-        BOOKING_EVENTS_TOPIC: feeds.topic('booking.events.v1'),
-        MEETING_EVENTS_TOPIC: feeds.topic('meeting.events.v1'),
-        USER_EVENTS_TOPIC: feeds.topic('user.events.v1'),
-      },
-      90_000,
-    );
-    cleanup.add(() => service.stop());
-    const meetings = unaryClient(
-      service.grpcAddress,
-      'roomledger/meeting/v1/meeting.proto',
-      'roomledger.meeting.v1.MeetingService',
-      CALL_DEADLINE_MS,
-    );
-    const scheduling = unaryClient(
-      service.grpcAddress,
-      'roomledger/scheduling/v1/scheduling.proto',
-      'roomledger.scheduling.v1.SchedulingService',
-      CALL_DEADLINE_MS,
-    );
-    const bookings = unaryClient(
-      service.grpcAddress,
-      'roomledger/booking/v1/booking.proto',
-      'roomledger.booking.v1.BookingService',
-      CALL_DEADLINE_MS,
-    );
-    cleanup.add(async () => [meetings, scheduling, bookings].forEach((client) => client.close()));
-
-    // People and rooms, through the feeds.
-    const users = Array.from({ length: USERS }, () => randomUUID());
-    const seriesRooms = Array.from({ length: SERIES + 3 }, (_, i) => `bench-${runId}-series-${i}`);
-    step(`publishing ${USERS} users and ${seriesRooms.length} rooms to this run's feeds`);
-    await publish(feeds.topic('user.events.v1'), users.map(userEvent));
-    await publish(feeds.topic('room.events.v1'), seriesRooms.map(roomEvent));
-    await waitFor('rooms and profiles', 120_000, async () => {
-      for (const roomId of seriesRooms)
-        await bookings.call(
-          'GetRoomAvailability',
-          { roomId, from: at(0, '00:00'), to: at(0, '01:00') },
-          caller(users[0]),
-        );
-      const [{ n }] = await sql<{ n: number }>(
-        db.url,
-        'select count(*)::int as n from booking_directory.user_profiles',
+  // People and rooms, through the feeds.
+  const users = Array.from({ length: USERS }, () => randomUUID());
+  const seriesRooms = Array.from({ length: SERIES + 3 }, (_, i) => `bench-${runId}-series-${i}`);
+  step(`publishing ${USERS} users and ${seriesRooms.length} rooms to this run's feeds`);
+  await publish(session.topic('user.events.v1'), users.map(userEvent));
+  await publish(session.topic('room.events.v1'), seriesRooms.map(roomEvent));
+  await waitFor('rooms and profiles', 120_000, async () => {
+    for (const roomId of seriesRooms)
+      await bookings.call(
+        'GetRoomAvailability',
+        { roomId, from: at(0, '00:00'), to: at(0, '01:00') },
+        caller(users[0]),
       );
-      return n === USERS;
-    });
-
-    // 10,000 meetings: most in the measured week's working hours, some around it, a few weekly series.
-    step(`seeding ${fmt(MEETINGS)} meetings through ScheduleMeeting (${SEED_CONCURRENCY} clients)`);
-    const seedStarted = now();
-    let seeded = 0;
-    let seedErrors = 0;
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: SEED_CONCURRENCY }, async () => {
-        for (let index = next++; index < MEETINGS; index = next++) {
-          if (interruptedBy) return;
-          await meetings
-            .call('ScheduleMeeting', seedMeeting(index, users), caller(users[index % USERS]))
-            .then(() => (seeded += 1))
-            .catch(() => (seedErrors += 1));
-        }
-      }),
-    );
-    const seedSeconds = (now() - seedStarted) / 1000;
-    await waitFor('the read models', 300_000, async () => {
-      const [{ n }] = await sql<{ n: number }>(
-        db.url,
-        'select count(*)::int as n from booking_read.meetings',
-      );
-      return n >= seeded;
-    });
-    const [{ entries }] = await sql<{ entries: number }>(
+    const [{ n }] = await sql<{ n: number }>(
       db.url,
-      'select count(*)::int as entries from booking_read.calendar_entries',
+      'select count(*)::int as n from booking_directory.user_profiles',
     );
-    progress(
-      `seeded ${fmt(seeded)} meetings (${seedErrors} refused) in ${seedSeconds.toFixed(1)} s; ${fmt(entries)} calendar rows`,
+    return n === USERS;
+  });
+
+  // 10,000 meetings: most in the measured week's working hours, some around it, a few weekly series.
+  step(`seeding ${fmt(MEETINGS)} meetings through ScheduleMeeting (${SEED_CONCURRENCY} clients)`);
+  const seedStarted = now();
+  let seeded = 0;
+  let seedErrors = 0;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: SEED_CONCURRENCY }, async () => {
+      for (let index = next++; index < MEETINGS; index = next++) {
+        if (interruptedBy()) return;
+        await meetings
+          .call('ScheduleMeeting', seedMeeting(index, users), caller(users[index % USERS]))
+          .then(() => (seeded += 1))
+          .catch(() => (seedErrors += 1));
+      }
+    }),
+  );
+  const seedSeconds = (now() - seedStarted) / 1000;
+  await waitFor('the read models', 300_000, async () => {
+    const [{ n }] = await sql<{ n: number }>(db.url, 'select count(*)::int as n from booking_read.meetings');
+    return n >= seeded;
+  });
+  const [{ entries }] = await sql<{ entries: number }>(
+    db.url,
+    'select count(*)::int as entries from booking_read.calendar_entries',
+  );
+  progress(
+    `seeded ${fmt(seeded)} meetings (${seedErrors} refused) in ${seedSeconds.toFixed(1)} s; ${fmt(entries)} calendar rows`,
+  );
+
+  // (a) the raw floor: the 20 calendars' rows of the week, one query, straight from PostgreSQL.
+  const sample = (): string[] => shuffle(users).slice(0, ATTENDEES);
+  const window = { from: at(7 * MEASURED_WEEK, '00:00'), to: at(7 * MEASURED_WEEK + 5, '00:00') };
+  step(`(a) raw: the calendar rows of ${ATTENDEES} people over 5 days, ${SAMPLES} queries`);
+  const raw = await rawCalendarQueries(db.url, sample, window);
+  rows.push({
+    measure: `(a) raw floor: ${ATTENDEES} calendars x 5 days, one SQL query`,
+    figure: `p50 ${ms(raw.p50)}`,
+    detail: `p95 ${ms(raw.p95)}; GiST (user_id, period), lateral per person, ~${fmt(raw.rows)} rows per query`,
+    goal: 'reference',
+    verdict: '',
+  });
+
+  // (b) FindTimes through gRPC.
+  step(
+    `(b) FindTimes: ${ATTENDEES} attendees, 5 working days, 60 min, ${WARM_UP} warm-up + ${SAMPLES} calls`,
+  );
+  const findTimes = (attendees: string[]) =>
+    scheduling.call<{ candidates: unknown[]; reason: string }>(
+      'FindTimes',
+      {
+        requiredAttendees: attendees.slice(0, 5),
+        optionalAttendees: attendees.slice(5),
+        excludeCaller: true,
+        durationMinutes: 60,
+        from: window.from,
+        to: window.to,
+        minAttendeeShare: 0.5,
+        maxCandidates: 10,
+      },
+      caller(attendees[0]),
     );
-
-    // (a) the raw floor: the 20 calendars' rows of the week, one query, straight from PostgreSQL.
-    const sample = (): string[] => shuffle(users).slice(0, ATTENDEES);
-    const window = { from: at(7 * MEASURED_WEEK, '00:00'), to: at(7 * MEASURED_WEEK + 5, '00:00') };
-    step(`(a) raw: the calendar rows of ${ATTENDEES} people over 5 days, ${SAMPLES} queries`);
-    const raw = await rawCalendarQueries(db.url, sample, window);
-    rows.push({
-      measure: `(a) raw floor: ${ATTENDEES} calendars x 5 days, one SQL query`,
-      figure: `p50 ${ms(raw.p50)}`,
-      detail: `p95 ${ms(raw.p95)}; GiST (user_id, period), lateral per person, ~${fmt(raw.rows)} rows per query`,
-      goal: 'reference',
-      verdict: '',
-    });
-
-    // (b) FindTimes through gRPC.
-    step(
-      `(b) FindTimes: ${ATTENDEES} attendees, 5 working days, 60 min, ${WARM_UP} warm-up + ${SAMPLES} calls`,
-    );
-    const findTimes = (attendees: string[]) =>
-      scheduling.call<{ candidates: unknown[]; reason: string }>(
-        'FindTimes',
-        {
-          requiredAttendees: attendees.slice(0, 5),
-          optionalAttendees: attendees.slice(5),
-          excludeCaller: true,
-          durationMinutes: 60,
-          from: window.from,
-          to: window.to,
-          minAttendeeShare: 0.5,
-          maxCandidates: 10,
-        },
-        caller(attendees[0]),
-      );
-    for (let i = 0; i < WARM_UP; i++) await findTimes(sample());
-    const cpuBefore = cpuSnapshot(service.pid);
-    const latencies: number[] = [];
-    let found = 0;
-    for (let i = 0; i < SAMPLES && !interruptedBy; i++) {
-      const t0 = now();
-      const answer = await findTimes(sample());
-      latencies.push(now() - t0);
-      if (answer.candidates.length > 0) found += 1;
-    }
-    const cpu = cpuSince(cpuBefore, service.pid);
-    latencies.sort((a, b) => a - b);
-    const p50 = percentile(latencies, 0.5);
-    const p95 = percentile(latencies, 0.95);
-    rows.push({
-      measure: `(b) FindTimes, ${ATTENDEES} attendees x 5 days, ${fmt(seeded)} meetings`,
-      figure: `p95 ${ms(p95)}`,
-      detail: `p50 ${ms(p50)} p99 ${ms(percentile(latencies, 0.99))} max ${ms(latencies[latencies.length - 1])}; ${found}/${latencies.length} found times; sequential calls`,
-      goal: 'p95 < 50 ms',
-      verdict: p95 < 50 ? 'PASS' : 'MISS',
-    });
-
-    // (c) the raw floor of a series: 52 rows, one transaction, exclusion constraint.
-    step('(c) raw: 52 rows in one transaction into a table with EXCLUDE USING gist, 20 times');
-    const rawSeries = await rawSeriesInserts(db.url);
-    rows.push({
-      measure: '(c) raw floor: 52-row insert, EXCLUDE USING gist, one transaction',
-      figure: `p50 ${ms(rawSeries.p50)}`,
-      detail: `p95 ${ms(rawSeries.p95)}`,
-      goal: 'reference',
-      verdict: '',
-    });
-
-    // (d) 52-week series with a room through ScheduleMeeting.
-    step(`(d) ScheduleMeeting: weekly x 52 with a room and 5 attendees, 3 warm-up + ${SERIES} series`);
-    const series = async (roomId: string) => {
-      const attendees = sample().slice(0, 5);
-      // Early in the morning of the first week: all 52 weeks inside the calendar horizon (400 days).
-      const start = at(0, '06:00');
-      const t0 = now();
-      const reply = await meetings.call<{ room: { booked: number } }>(
-        'ScheduleMeeting',
-        {
-          title: 'Weekly sync',
-          attendees: attendees.slice(1).map((userId) => ({ userId })),
-          roomId,
-          start,
-          end: plus(start, 45),
-          timeZone: ZONE,
-          recurrence: { rule: { frequency: 'weekly', count: 52 } },
-          onConflict: 'all-or-nothing',
-        },
-        caller(attendees[0]),
-      );
-      return { ms: now() - t0, booked: reply.room.booked };
-    };
-    for (const roomId of seriesRooms.slice(0, 3)) await series(roomId);
-    const seriesTimes: number[] = [];
-    let booked52 = 0;
-    for (const roomId of seriesRooms.slice(3)) {
-      if (interruptedBy) break;
-      const result = await series(roomId);
-      seriesTimes.push(result.ms);
-      if (result.booked === 52) booked52 += 1;
-    }
-    seriesTimes.sort((a, b) => a - b);
-    const seriesP50 = percentile(seriesTimes, 0.5);
-    const seriesP95 = percentile(seriesTimes, 0.95);
-    rows.push({
-      measure: '(d) check and book a weekly series x 52 with a room (ScheduleMeeting)',
-      figure: `p50 ${ms(seriesP50)}`,
-      detail: `p95 ${ms(seriesP95)} max ${ms(seriesTimes[seriesTimes.length - 1])}; ${booked52}/${seriesTimes.length} booked all 52 in one BookSeries append; calendars of 5 attendees checked`,
-      goal: '< 100 ms',
-      verdict: seriesP50 < 100 ? 'PASS' : 'MISS',
-    });
-    rows.push({
-      measure: '(d) ... p95',
-      figure: ms(seriesP95),
-      detail: '',
-      goal: '< 100 ms',
-      verdict: seriesP95 < 100 ? 'PASS' : 'MISS',
-    });
-
-    const after = machine();
-    printReport({
-      title:
-        'roomledger meetings benchmark (gRPC to one booking service process; one run, one fresh database on the same server)',
-      rows,
-      machineSection: '(e) what else was running',
-      before,
-      after,
-      pgVersion: serverVersion[0].server_version,
-      context: [
-        `  booking service: one process (pid ${service.pid}), ${SERVICE_MAIN} (build ${build}), LOG_LEVEL=warn, OTEL_SDK_DISABLED=true`,
-        `  read models: ${fmt(seeded)} meetings over ${SEEDED_WEEKS} weeks (${USERS} people, 3-8 attendees each, 5 % weekly series x 10),`,
-        `    ${fmt(entries)} calendar rows; the measured week is the ${MEASURED_WEEK + 1}th`,
-        `    seeded through gRPC in ${seedSeconds.toFixed(1)} s (${fmt(seeded / seedSeconds)}/s, ${SEED_CONCURRENCY} clients)`,
-        `  CPU during (b), ${cpu.wallSeconds.toFixed(1)} s x ${cpus().length} CPUs: machine busy ${cpuFigure(cpu.machine?.busy)} of ${cpuFigure(cpu.machine?.total)};`,
-        `    booking service ${cpuFigure(cpu.service)}, this bench ${cpuFigure(cpu.bench)}`,
-      ],
-      notes: [
-        `  whole run ${((now() - started) / 1000).toFixed(1)} s. Latencies are client-side, call to answer, one call at a time.`,
-        "  (b) reads each attendee's calendar rows (GiST range scan per person), profiles (zone, working hours),",
-        "  and sweeps the 15-minute grid (domain findTimes). (d) includes the attendees' calendar check over the",
-        '  year, the room policy, one BookSeries decision (52 BookingConfirmed in one append) and the meeting append.',
-        '  Goals are printed, never enforced.',
-      ],
-    });
-  } finally {
-    await cleanup.run();
-    process.removeListener('SIGINT', interrupted);
-    process.removeListener('SIGTERM', interrupted);
+  for (let i = 0; i < WARM_UP; i++) await findTimes(sample());
+  const cpuBefore = cpuSnapshot(service.pid);
+  const latencies: number[] = [];
+  let found = 0;
+  for (let i = 0; i < SAMPLES && !interruptedBy(); i++) {
+    const t0 = now();
+    const answer = await findTimes(sample());
+    latencies.push(now() - t0);
+    if (answer.candidates.length > 0) found += 1;
   }
+  const cpu = cpuSince(cpuBefore, service.pid);
+  latencies.sort((a, b) => a - b);
+  const p50 = percentile(latencies, 0.5);
+  const p95 = percentile(latencies, 0.95);
+  rows.push({
+    measure: `(b) FindTimes, ${ATTENDEES} attendees x 5 days, ${fmt(seeded)} meetings`,
+    figure: `p95 ${ms(p95)}`,
+    detail: `p50 ${ms(p50)} p99 ${ms(percentile(latencies, 0.99))} max ${ms(latencies[latencies.length - 1])}; ${found}/${latencies.length} found times; sequential calls`,
+    goal: 'p95 < 50 ms',
+    verdict: p95 < 50 ? 'PASS' : 'MISS',
+  });
+
+  // (c) the raw floor of a series: 52 rows, one transaction, exclusion constraint.
+  step('(c) raw: 52 rows in one transaction into a table with EXCLUDE USING gist, 20 times');
+  const rawSeries = await rawSeriesInserts(db.url);
+  rows.push({
+    measure: '(c) raw floor: 52-row insert, EXCLUDE USING gist, one transaction',
+    figure: `p50 ${ms(rawSeries.p50)}`,
+    detail: `p95 ${ms(rawSeries.p95)}`,
+    goal: 'reference',
+    verdict: '',
+  });
+
+  // (d) 52-week series with a room through ScheduleMeeting.
+  step(`(d) ScheduleMeeting: weekly x 52 with a room and 5 attendees, 3 warm-up + ${SERIES} series`);
+  const series = async (roomId: string) => {
+    const attendees = sample().slice(0, 5);
+    // Early in the morning of the first week: all 52 weeks inside the calendar horizon (400 days).
+    const start = at(0, '06:00');
+    const t0 = now();
+    const reply = await meetings.call<{ room: { booked: number } }>(
+      'ScheduleMeeting',
+      {
+        title: 'Weekly sync',
+        attendees: attendees.slice(1).map((userId) => ({ userId })),
+        roomId,
+        start,
+        end: plus(start, 45),
+        timeZone: ZONE,
+        recurrence: { rule: { frequency: 'weekly', count: 52 } },
+        onConflict: 'all-or-nothing',
+      },
+      caller(attendees[0]),
+    );
+    return { ms: now() - t0, booked: reply.room.booked };
+  };
+  for (const roomId of seriesRooms.slice(0, 3)) await series(roomId);
+  const seriesTimes: number[] = [];
+  let booked52 = 0;
+  for (const roomId of seriesRooms.slice(3)) {
+    if (interruptedBy()) break;
+    const result = await series(roomId);
+    seriesTimes.push(result.ms);
+    if (result.booked === 52) booked52 += 1;
+  }
+  seriesTimes.sort((a, b) => a - b);
+  const seriesP50 = percentile(seriesTimes, 0.5);
+  const seriesP95 = percentile(seriesTimes, 0.95);
+  rows.push({
+    measure: '(d) check and book a weekly series x 52 with a room (ScheduleMeeting)',
+    figure: `p50 ${ms(seriesP50)}`,
+    detail: `p95 ${ms(seriesP95)} max ${ms(seriesTimes[seriesTimes.length - 1])}; ${booked52}/${seriesTimes.length} booked all 52 in one BookSeries append; calendars of 5 attendees checked`,
+    goal: '< 100 ms',
+    verdict: seriesP50 < 100 ? 'PASS' : 'MISS',
+  });
+  rows.push({
+    measure: '(d) ... p95',
+    figure: ms(seriesP95),
+    detail: '',
+    goal: '< 100 ms',
+    verdict: seriesP95 < 100 ? 'PASS' : 'MISS',
+  });
+
+  session.printReport({
+    title:
+      'roomledger meetings benchmark (gRPC to one booking service process; one run, one fresh database on the same server)',
+    rows,
+    machineSection: '(e) what else was running',
+    context: [
+      `  booking service: one process (pid ${service.pid}), ${SERVICE_MAIN} (build ${session.build}), LOG_LEVEL=warn, OTEL_SDK_DISABLED=true`,
+      `  read models: ${fmt(seeded)} meetings over ${SEEDED_WEEKS} weeks (${USERS} people, 3-8 attendees each, 5 % weekly series x 10),`,
+      `    ${fmt(entries)} calendar rows; the measured week is the ${MEASURED_WEEK + 1}th`,
+      `    seeded through gRPC in ${seedSeconds.toFixed(1)} s (${fmt(seeded / seedSeconds)}/s, ${SEED_CONCURRENCY} clients)`,
+      `  CPU during (b), ${cpu.wallSeconds.toFixed(1)} s x ${cpus().length} CPUs: machine busy ${cpuFigure(cpu.machine?.busy)} of ${cpuFigure(cpu.machine?.total)};`,
+      `    booking service ${cpuFigure(cpu.service)}, this bench ${cpuFigure(cpu.bench)}`,
+    ],
+    notes: [
+      `  whole run ${((now() - session.started) / 1000).toFixed(1)} s. Latencies are client-side, call to answer, one call at a time.`,
+      "  (b) reads each attendee's calendar rows (GiST range scan per person), profiles (zone, working hours),",
+      "  and sweeps the 15-minute grid (domain findTimes). (d) includes the attendees' calendar check over the",
+      '  year, the room policy, one BookSeries decision (52 BookingConfirmed in one append) and the meeting append.',
+      '  Goals are printed, never enforced.',
+    ],
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -454,7 +408,7 @@ async function sql<R extends Record<string, unknown>>(url: URL, text: string): P
 async function waitFor(what: string, timeoutMs: number, done: () => Promise<boolean>): Promise<void> {
   const deadline = now() + timeoutMs;
   for (;;) {
-    if (interruptedBy) throw new Error(`interrupted (${interruptedBy})`);
+    throwIfInterrupted();
     const ok = await done().catch(() => false);
     if (ok) return;
     if (now() > deadline) throw new Error(`${what} not ready within ${timeoutMs / 1000} s`);
@@ -541,9 +495,10 @@ function roomEvent(roomId: string) {
   };
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+void runBench(
+  {
+    serviceMain: SERVICE_MAIN,
+    feeds: ['room.events.v1', 'booking.events.v1', 'meeting.events.v1', 'user.events.v1'],
+  },
+  main,
+);

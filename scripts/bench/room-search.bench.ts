@@ -33,21 +33,13 @@ import {
   type SeededCatalogue,
 } from '../../services/room/src/testing/seed-catalogue.fixtures';
 import {
-  admin,
   BROKERS,
-  createBenchDatabase,
-  createBenchTopics,
-  dropBenchDatabase,
   fmt,
-  machine,
   ms,
   now,
   percentile,
-  printReport,
   progress,
   type Row,
-  Cleanup,
-  buildServices,
   cpuFigure,
   cpuSince,
   cpuSnapshot,
@@ -56,6 +48,10 @@ import {
   type UnaryClient,
   startServiceProcess,
   type ServiceProcess,
+  runBench,
+  step,
+  type BenchSession,
+  interruptedBy,
 } from './bench-support';
 
 let roomEventsTopic = 'room.events.v1';
@@ -74,15 +70,6 @@ const SEARCHABLE_TIMEOUT_MS = 300_000;
 const logger = pino({ level: 'error' });
 const member = { 'x-roomledger-user-id': 'bench-user', 'x-roomledger-roles': 'member' };
 
-/** Set by SIGINT/SIGTERM: the load loops end and no further phase starts. */
-let interruptedBy: NodeJS.Signals | undefined;
-
-/** Announces the next step on stderr, unless the run was interrupted meanwhile. */
-function step(line: string): void {
-  if (interruptedBy) throw new Error(`interrupted (${interruptedBy})`);
-  progress(line);
-}
-
 interface Query {
   label: string;
   search: RoomSearch;
@@ -93,192 +80,163 @@ interface Query {
   goal?: boolean;
 }
 
-async function main(): Promise<void> {
-  const started = now();
+async function main(session: BenchSession): Promise<void> {
+  const { cleanup, db, runId } = session;
   const rows: Row[] = [];
-  const before = machine();
-  const cleanup = new Cleanup();
-  const interrupted = (signal: NodeJS.Signals) => {
-    interruptedBy = signal;
-    progress(`${signal}: stopping the service and dropping the database`);
-    void cleanup.run().finally(() => process.exit(130));
+  const pool = new Pool({ connectionString: db.url.toString(), max: 2 });
+  cleanup.add(() => pool.end());
+
+  const kafka = createKafka({ clientId: 'bench-room-search', brokers: BROKERS, logger });
+  roomEventsTopic = session.topic('room.events.v1');
+  bookingEventsTopic = session.topic('booking.events.v1');
+  const groupId = `bench.room-search.${runId}`;
+  cleanup.add(() => deleteConsumerGroup(groupId));
+
+  step(`starting the room service (${SERVICE_MAIN}) on a fresh database ${db.name}`);
+  const service = await startRoomService(db.url.toString(), groupId);
+  cleanup.add(() => service.stop());
+  const client = roomClient(service.grpcAddress);
+  cleanup.add(async () => client.close());
+
+  // (a) the seed
+  const seedNow = Date.now();
+  const catalogue = seedCatalogue({ runId, now: seedNow, bookingsAhead: BOOKINGS_AHEAD });
+  const bookedRooms = new Set(catalogue.entries.map((entry) => entry.roomId)).size;
+  step(
+    `(a) seeding ${fmt(catalogue.rooms.length)} rooms through gRPC (${SEED_CONCURRENCY} at a time) and ` +
+      `${fmt(catalogue.messages.length)} booking.events.v1 messages on ${fmt(bookedRooms)} rooms`,
+  );
+  const t0 = now();
+  const [seeded] = await Promise.all([
+    registerCatalogue((method, request, metadata) => client.call(method, request, metadata), catalogue, {
+      concurrency: SEED_CONCURRENCY,
+    }),
+    publishBookings(kafka, catalogue, bookingEventsTopic),
+  ]);
+  const sentSeconds = (now() - t0) / 1000;
+  step('(a) waiting until room_read holds every room and the busy intervals every booking message');
+  const caughtUp = await waitUntilSearchable(pool, catalogue, {
+    groupId,
+    timeoutMs: SEARCHABLE_TIMEOUT_MS,
+    progress: (line) => progress(`  ${line}`),
+  });
+  const searchableSeconds = (now() - t0) / 1000;
+  rows.push({
+    measure: `(a) seed: ${fmt(catalogue.rooms.length)} rooms via gRPC, ${SEED_CONCURRENCY} at a time`,
+    figure: `${(seeded.registerMs / 1000).toFixed(1)} s`,
+    detail: `${fmt(catalogue.rooms.length / (seeded.registerMs / 1000))} RegisterRoom/s; then ${catalogue.rooms.filter((room) => room.change).length} UpdateRoom ${(seeded.changeMs / 1000).toFixed(1)} s, ${catalogue.rooms.filter((room) => room.retired).length} RetireRoom ${(seeded.retireMs / 1000).toFixed(1)} s`,
+    goal: 'reported',
+    verdict: '',
+  });
+  rows.push({
+    measure: `(a) ... and ${fmt(catalogue.messages.length)} booking messages, until searchable`,
+    figure: `${searchableSeconds.toFixed(1)} s`,
+    detail: `${fmt(catalogue.entries.length)} bookings/blocks on ${fmt(bookedRooms)} rooms (${BOOKINGS_AHEAD} ahead per room); sent ${sentSeconds.toFixed(1)} s, then room_read +${(caughtUp.roomsMs / 1000).toFixed(1)} s, busy intervals +${(caughtUp.bookingsMs / 1000).toFixed(1)} s`,
+    goal: 'reported',
+    verdict: '',
+  });
+
+  const projectorForEightInA: RoomSearch = {
+    minCapacity: 8,
+    amenities: ['projector'],
+    building: 'A',
+    ...tomorrowIn('A', '14:00', '15:00', seedNow),
   };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-  try {
-    step('building the services (tsc -p tsconfig.build.json, incremental)');
-    const build = buildServices(SERVICE_MAIN);
+  const queries: Query[] = [
+    {
+      label: 'for 8, projector, building A, free 14:00–15:00 tomorrow (Europe/Berlin), 1 in flight',
+      search: projectorForEightInA,
+      concurrency: 1,
+      goal: true,
+    },
+    {
+      label: `... the same, ${CONCURRENCY} in flight`,
+      search: projectorForEightInA,
+      goal: true,
+    },
+    {
+      label: `... the same, the whole answer in one page (limit 200), ${CONCURRENCY} in flight`,
+      search: projectorForEightInA,
+      limit: 200,
+    },
+    {
+      label: 'for 20, any building, free 13:00–14:00 UTC tomorrow',
+      search: { minCapacity: 20, ...tomorrowIn('E', '13:00', '14:00', seedNow) },
+    },
+    {
+      label: 'step-free + whiteboard, building A, free 14:30–16:00 tomorrow',
+      search: {
+        accessibility: ['step_free'],
+        amenities: ['whiteboard'],
+        building: 'A',
+        ...tomorrowIn('A', '14:30', '16:00', seedNow),
+      },
+    },
+    {
+      label: 'building D, floor 2, retired included, no time window',
+      search: { building: 'D', floor: '2', includeRetired: true },
+    },
+  ];
 
-    const db = await createBenchDatabase();
-    cleanup.add(() => dropBenchDatabase(db.name));
-    const runId = db.name.slice('rl_bench_'.length);
-    const serverVersion = await admin<{ server_version: string }>('show server_version');
-    const pool = new Pool({ connectionString: db.url.toString(), max: 2 });
-    cleanup.add(() => pool.end());
+  // (b) correctness first: a fast wrong answer is no answer
+  step('(b) every query, all pages, against the brute-force model of the seed');
+  const answers = await Promise.all(queries.map((query) => checkAnswer(client, catalogue, query)));
+  const wrong = answers.filter((answer) => !answer.equal);
+  rows.push({
+    measure: '(b) answers equal the brute-force model (all pages)',
+    figure: `${answers.length - wrong.length} of ${answers.length}`,
+    detail: answers.map((answer) => `${answer.found}`).join(' / ') + ' rooms',
+    goal: 'all',
+    verdict: wrong.length === 0 ? 'PASS' : 'MISS',
+  });
 
-    // This run's own feed topics: nothing to skip on the way in, nothing left behind.
-    const kafka = createKafka({ clientId: 'bench-room-search', brokers: BROKERS, logger });
-    const feeds = await createBenchTopics(runId, ['room.events.v1', 'booking.events.v1']);
-    cleanup.add(() => feeds.delete());
-    roomEventsTopic = feeds.topic('room.events.v1');
-    bookingEventsTopic = feeds.topic('booking.events.v1');
-    const groupId = `bench.room-search.${runId}`;
-    cleanup.add(() => deleteConsumerGroup(groupId));
-
-    step(`starting the room service (${SERVICE_MAIN}) on a fresh database ${db.name}`);
-    const service = await startRoomService(db.url.toString(), groupId);
-    cleanup.add(() => service.stop());
-    const client = roomClient(service.grpcAddress);
-    cleanup.add(async () => client.close());
-
-    // (a) the seed
-    const seedNow = Date.now();
-    const catalogue = seedCatalogue({ runId, now: seedNow, bookingsAhead: BOOKINGS_AHEAD });
-    const bookedRooms = new Set(catalogue.entries.map((entry) => entry.roomId)).size;
-    step(
-      `(a) seeding ${fmt(catalogue.rooms.length)} rooms through gRPC (${SEED_CONCURRENCY} at a time) and ` +
-        `${fmt(catalogue.messages.length)} booking.events.v1 messages on ${fmt(bookedRooms)} rooms`,
-    );
-    const t0 = now();
-    const [seeded] = await Promise.all([
-      registerCatalogue((method, request, metadata) => client.call(method, request, metadata), catalogue, {
-        concurrency: SEED_CONCURRENCY,
-      }),
-      publishBookings(kafka, catalogue, bookingEventsTopic),
-    ]);
-    const sentSeconds = (now() - t0) / 1000;
-    step('(a) waiting until room_read holds every room and the busy intervals every booking message');
-    const caughtUp = await waitUntilSearchable(pool, catalogue, {
-      groupId,
-      timeoutMs: SEARCHABLE_TIMEOUT_MS,
-      progress: (line) => progress(`  ${line}`),
-    });
-    const searchableSeconds = (now() - t0) / 1000;
+  // (c) latency
+  let cpu: ReturnType<typeof cpuSince> | undefined;
+  for (const [index, query] of queries.entries()) {
+    const tag = `(c${index + 1})`;
+    step(`${tag} ${query.label}: ${WARM_UP_CALLS} warm-up calls, then ${fmt(CALLS)}`);
+    await searchLoad(client, service, query, WARM_UP_CALLS);
+    const cpuBefore = cpuSnapshot(service.pid);
+    const load = await searchLoad(client, service, query, CALLS);
+    if (query.goal && query.concurrency === undefined) cpu = cpuSince(cpuBefore, service.pid);
+    const answer = answers[index];
     rows.push({
-      measure: `(a) seed: ${fmt(catalogue.rooms.length)} rooms via gRPC, ${SEED_CONCURRENCY} at a time`,
-      figure: `${(seeded.registerMs / 1000).toFixed(1)} s`,
-      detail: `${fmt(catalogue.rooms.length / (seeded.registerMs / 1000))} RegisterRoom/s; then ${catalogue.rooms.filter((room) => room.change).length} UpdateRoom ${(seeded.changeMs / 1000).toFixed(1)} s, ${catalogue.rooms.filter((room) => room.retired).length} RetireRoom ${(seeded.retireMs / 1000).toFixed(1)} s`,
-      goal: 'reported',
-      verdict: '',
+      measure: `${tag} ${query.label}`,
+      figure: `p95 ${ms(load.p95)}`,
+      detail: `p50 ${ms(load.p50)} p99 ${ms(load.p99)}; ${fmt(load.rate)} calls/s; ${fmt(load.ok)} ok, ${fmt(load.failed)} failed; ${answer.firstPage} of ${answer.found} rooms a call`,
+      goal: query.goal ? `p95 < ${GOAL_P95_MS} ms` : 'reported',
+      verdict: query.goal ? (load.p95 < GOAL_P95_MS && load.failed === 0 ? 'PASS' : 'MISS') : '',
     });
-    rows.push({
-      measure: `(a) ... and ${fmt(catalogue.messages.length)} booking messages, until searchable`,
-      figure: `${searchableSeconds.toFixed(1)} s`,
-      detail: `${fmt(catalogue.entries.length)} bookings/blocks on ${fmt(bookedRooms)} rooms (${BOOKINGS_AHEAD} ahead per room); sent ${sentSeconds.toFixed(1)} s, then room_read +${(caughtUp.roomsMs / 1000).toFixed(1)} s, busy intervals +${(caughtUp.bookingsMs / 1000).toFixed(1)} s`,
-      goal: 'reported',
-      verdict: '',
-    });
+  }
 
-    const projectorForEightInA: RoomSearch = {
-      minCapacity: 8,
-      amenities: ['projector'],
-      building: 'A',
-      ...tomorrowIn('A', '14:00', '15:00', seedNow),
-    };
-    const queries: Query[] = [
-      {
-        label: 'for 8, projector, building A, free 14:00–15:00 tomorrow (Europe/Berlin), 1 in flight',
-        search: projectorForEightInA,
-        concurrency: 1,
-        goal: true,
-      },
-      {
-        label: `... the same, ${CONCURRENCY} in flight`,
-        search: projectorForEightInA,
-        goal: true,
-      },
-      {
-        label: `... the same, the whole answer in one page (limit 200), ${CONCURRENCY} in flight`,
-        search: projectorForEightInA,
-        limit: 200,
-      },
-      {
-        label: 'for 20, any building, free 13:00–14:00 UTC tomorrow',
-        search: { minCapacity: 20, ...tomorrowIn('E', '13:00', '14:00', seedNow) },
-      },
-      {
-        label: 'step-free + whiteboard, building A, free 14:30–16:00 tomorrow',
-        search: {
-          accessibility: ['step_free'],
-          amenities: ['whiteboard'],
-          building: 'A',
-          ...tomorrowIn('A', '14:30', '16:00', seedNow),
-        },
-      },
-      {
-        label: 'building D, floor 2, retired included, no time window',
-        search: { building: 'D', floor: '2', includeRetired: true },
-      },
-    ];
-
-    // (b) correctness first: a fast wrong answer is no answer
-    step('(b) every query, all pages, against the brute-force model of the seed');
-    const answers = await Promise.all(queries.map((query) => checkAnswer(client, catalogue, query)));
-    const wrong = answers.filter((answer) => !answer.equal);
-    rows.push({
-      measure: '(b) answers equal the brute-force model (all pages)',
-      figure: `${answers.length - wrong.length} of ${answers.length}`,
-      detail: answers.map((answer) => `${answer.found}`).join(' / ') + ' rooms',
-      goal: 'all',
-      verdict: wrong.length === 0 ? 'PASS' : 'MISS',
-    });
-
-    // (c) latency
-    let cpu: ReturnType<typeof cpuSince> | undefined;
-    for (const [index, query] of queries.entries()) {
-      const tag = `(c${index + 1})`;
-      step(`${tag} ${query.label}: ${WARM_UP_CALLS} warm-up calls, then ${fmt(CALLS)}`);
-      await searchLoad(client, service, query, WARM_UP_CALLS);
-      const cpuBefore = cpuSnapshot(service.pid);
-      const load = await searchLoad(client, service, query, CALLS);
-      if (query.goal && query.concurrency === undefined) cpu = cpuSince(cpuBefore, service.pid);
-      const answer = answers[index];
-      rows.push({
-        measure: `${tag} ${query.label}`,
-        figure: `p95 ${ms(load.p95)}`,
-        detail: `p50 ${ms(load.p50)} p99 ${ms(load.p99)}; ${fmt(load.rate)} calls/s; ${fmt(load.ok)} ok, ${fmt(load.failed)} failed; ${answer.firstPage} of ${answer.found} rooms a call`,
-        goal: query.goal ? `p95 < ${GOAL_P95_MS} ms` : 'reported',
-        verdict: query.goal ? (load.p95 < GOAL_P95_MS && load.failed === 0 ? 'PASS' : 'MISS') : '',
-      });
-    }
-
-    const after = machine();
-    const seconds = (now() - started) / 1000;
-    printReport({
-      title:
-        'roomledger room search benchmark (gRPC SearchRooms to one room service process; 2,000 seeded rooms; one run, one fresh database)',
-      rows,
-      machineSection: '(d) what else was running',
-      before,
-      after,
-      pgVersion: serverVersion[0].server_version,
-      context: [
-        `  room service: one process (pid ${service.pid}), ${SERVICE_MAIN} (build ${build}), LOG_LEVEL=warn,`,
-        `    OTEL_SDK_DISABLED=true; clients: this process, one gRPC channel, ${CONCURRENCY} calls in flight unless said`,
-        ...(cpu
-          ? [
-              `  CPU during (c2), ${cpu.wallSeconds.toFixed(1)} s x ${cpus().length} CPUs: machine busy ${cpuFigure(cpu.machine?.busy)} of ${cpuFigure(cpu.machine?.total)};`,
-              `    room service ${cpuFigure(cpu.service)}, this bench's clients ${cpuFigure(cpu.bench)}, the rest PostgreSQL, Kafka and others (below)`,
-            ]
-          : []),
-      ],
-      notes: [
-        `  whole run ${seconds.toFixed(1)} s. Latency is client-side, call to answer, over ${fmt(CALLS)} calls per query after`,
-        `  ${WARM_UP_CALLS} warm-up calls; one call is one page (the service's default of 50 rooms unless a limit is shown).`,
-        `  (c1) is what one search costs; with ${CONCURRENCY} in flight on ${cpus().length} CPUs that the clients, the service, PostgreSQL`,
-        '  and Kafka share, latency is mostly waiting for a CPU: read (c2) on with the CPU line in (d).',
-        '  "14:00–15:00 tomorrow in building A" is the wall clock of building A\'s zone (Europe/Berlin); each room\'s',
-        "  bookings sit around tomorrow 14:00 on its own zone's clock. Goals are printed, never enforced. The seed",
-        `  published to this run's own ${roomEventsTopic} and ${bookingEventsTopic}, deleted at the end.`,
-      ],
-    });
-    if (wrong.length > 0) {
-      for (const answer of wrong) progress(`MISS (b): ${answer.label}: ${answer.difference}`);
-    }
-  } finally {
-    await cleanup.run();
-    process.removeListener('SIGINT', interrupted);
-    process.removeListener('SIGTERM', interrupted);
+  const seconds = (now() - session.started) / 1000;
+  session.printReport({
+    title:
+      'roomledger room search benchmark (gRPC SearchRooms to one room service process; 2,000 seeded rooms; one run, one fresh database)',
+    rows,
+    machineSection: '(d) what else was running',
+    context: [
+      `  room service: one process (pid ${service.pid}), ${SERVICE_MAIN} (build ${session.build}), LOG_LEVEL=warn,`,
+      `    OTEL_SDK_DISABLED=true; clients: this process, one gRPC channel, ${CONCURRENCY} calls in flight unless said`,
+      ...(cpu
+        ? [
+            `  CPU during (c2), ${cpu.wallSeconds.toFixed(1)} s x ${cpus().length} CPUs: machine busy ${cpuFigure(cpu.machine?.busy)} of ${cpuFigure(cpu.machine?.total)};`,
+            `    room service ${cpuFigure(cpu.service)}, this bench's clients ${cpuFigure(cpu.bench)}, the rest PostgreSQL, Kafka and others (below)`,
+          ]
+        : []),
+    ],
+    notes: [
+      `  whole run ${seconds.toFixed(1)} s. Latency is client-side, call to answer, over ${fmt(CALLS)} calls per query after`,
+      `  ${WARM_UP_CALLS} warm-up calls; one call is one page (the service's default of 50 rooms unless a limit is shown).`,
+      `  (c1) is what one search costs; with ${CONCURRENCY} in flight on ${cpus().length} CPUs that the clients, the service, PostgreSQL`,
+      '  and Kafka share, latency is mostly waiting for a CPU: read (c2) on with the CPU line in (d).',
+      '  "14:00–15:00 tomorrow in building A" is the wall clock of building A\'s zone (Europe/Berlin); each room\'s',
+      "  bookings sit around tomorrow 14:00 on its own zone's clock. Goals are printed, never enforced. The seed",
+      `  published to this run's own ${roomEventsTopic} and ${bookingEventsTopic}, deleted at the end.`,
+    ],
+  });
+  if (wrong.length > 0) {
+    for (const answer of wrong) progress(`MISS (b): ${answer.label}: ${answer.difference}`);
   }
 }
 
@@ -339,7 +297,7 @@ async function searchLoad(
   const t0 = now();
   await Promise.all(
     Array.from({ length: query.concurrency ?? CONCURRENCY }, async () => {
-      while (issued < calls && !service.exited() && !interruptedBy) {
+      while (issued < calls && !service.exited() && !interruptedBy()) {
         issued += 1;
         const begin = now();
         try {
@@ -388,9 +346,4 @@ const roomClient = (address: string): UnaryClient =>
 
 // ---------------------------------------------------------------------------------------------------
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+void runBench({ serviceMain: SERVICE_MAIN, feeds: ['room.events.v1', 'booking.events.v1'] }, main);
