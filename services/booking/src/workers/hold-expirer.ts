@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { BookingApplication } from '../booking.application';
+import { RecurringWorker } from './recurring-worker';
 
 export interface HoldExpirerOptions {
   readonly pool: Pool;
@@ -20,22 +21,13 @@ export interface HoldExpirerOptions {
  * meanwhile is left alone by the decider, and the command id is fixed per hold, so several instances
  * running this at once append each expiry once.
  */
-export class HoldExpirer {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
-
-  constructor(private readonly options: HoldExpirerOptions) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+export class HoldExpirer extends RecurringWorker {
+  constructor(private readonly options: HoldExpirerOptions) {
+    super({
+      intervalMs: options.intervalMs ?? 1_000,
+      logger: options.logger,
+      failure: 'hold expiry round failed',
+    });
   }
 
   /** One round; returns how many holds it expired. */
@@ -58,15 +50,5 @@ export class HoldExpirer {
     }
     if (expired > 0) this.options.onExpired?.(expired);
     return expired;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce()
-        .then(() => undefined)
-        .catch((error: unknown) => this.options.logger.warn({ err: error }, 'hold expiry round failed'))
-        .finally(() => this.schedule());
-    }, this.options.intervalMs ?? 1_000);
   }
 }

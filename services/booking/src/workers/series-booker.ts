@@ -2,6 +2,7 @@ import type { MeetingState } from '@roomledger/booking-domain';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { MeetingApplication } from '../meetings/meeting.application';
+import { RecurringWorker } from './recurring-worker';
 
 export interface SeriesBookerOptions {
   readonly pool: Pool;
@@ -20,22 +21,13 @@ export interface SeriesBookerOptions {
  * with `skip-conflicts`, and what was taken meanwhile is reported to the organizer through the meeting
  * feed (`occurrence-conflicted`). Idempotent across instances (fixed command ids per series and range).
  */
-export class SeriesBooker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
-
-  constructor(private readonly options: SeriesBookerOptions) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+export class SeriesBooker extends RecurringWorker {
+  constructor(private readonly options: SeriesBookerOptions) {
+    super({
+      intervalMs: options.intervalMs ?? 3_600_000,
+      logger: options.logger,
+      failure: 'series booking round failed',
+    });
   }
 
   /** One round; returns how many occurrences it booked. */
@@ -64,15 +56,5 @@ export class SeriesBooker {
       booked += outcome?.booked ?? 0;
     }
     return booked;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce()
-        .then(() => undefined)
-        .catch((error: unknown) => this.options.logger.warn({ err: error }, 'series booking round failed'))
-        .finally(() => this.schedule());
-    }, this.options.intervalMs ?? 3_600_000);
   }
 }
