@@ -19,6 +19,7 @@ describe('The user service configuration', () => {
       REFRESH_TOKEN_TTL_SECONDS: 2_592_000,
       JWT_ISSUER: 'roomledger',
       JWT_AUDIENCE: 'roomledger',
+      USER_EVENTS_TOPIC: 'user.events.v1',
     });
     expect(config.ROOMLEDGER_ADMIN_EMAIL).toBeUndefined();
     expect(config.JWT_SIGNING_KEYS.map((key) => key.kid)).toEqual(['k1']);
@@ -33,6 +34,15 @@ describe('The user service configuration', () => {
     expect(() =>
       loadConfig(configSchema, { ...env, ROOMLEDGER_ADMIN_PASSWORD: 'a long admin passphrase' }),
     ).not.toThrow();
+  });
+
+  it('publishes the user feed to the topic it is given, if that is a topic name', () => {
+    expect(
+      loadConfig(configSchema, { JWT_SIGNING_KEYS: keys, USER_EVENTS_TOPIC: 'test.user.events.v1.x1' }),
+    ).toMatchObject({ USER_EVENTS_TOPIC: 'test.user.events.v1.x1' });
+    expect(() =>
+      loadConfig(configSchema, { JWT_SIGNING_KEYS: keys, USER_EVENTS_TOPIC: 'user events' }),
+    ).toThrow(/USER_EVENTS_TOPIC/);
   });
 
   it('keeps refresh tokens longer than access tokens', () => {

@@ -10,6 +10,8 @@ export const configSchema = z
     ...serviceEnv({ httpPort: 3103, grpcPort: 50103 }),
     DATABASE_URL: dataEnv.DATABASE_URL(),
     KAFKA_BROKERS: dataEnv.KAFKA_BROKERS(),
+    /** Where the user feed is published (read by booking's user directory and notification's intake). */
+    USER_EVENTS_TOPIC: dataEnv.topic('user.events.v1'),
     /**
      * The first admin, created at start-up when no admin exists (both or neither). Unset: nobody is
      * created. The README gives the local defaults (infra/local/services.json, docker-compose.yml).

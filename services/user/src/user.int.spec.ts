@@ -4,6 +4,7 @@ import { validateEventPayload, type UserEventType } from '@roomledger/contracts'
 import { createKafka } from '@roomledger/messaging';
 import { decodeErrorInfo } from '@roomledger/contracts';
 import {
+  createFeedTopics,
   createTestDatabase,
   eventually,
   grpcClient,
@@ -11,6 +12,7 @@ import {
   testStack,
   uniqueGroupId,
   waitForGroupJoin,
+  type FeedTopics,
   type GrpcTestClient,
   type TestDatabase,
 } from '@roomledger/testing';
@@ -56,6 +58,7 @@ describe('The user service', () => {
   let instances: Awaited<ReturnType<typeof startInstance>>[];
   let clients: GrpcTestClient[];
   let consumer: Consumer;
+  let feeds: FeedTopics;
   const published: Published[] = [];
   let admin: { 'x-roomledger-user-id': string; 'x-roomledger-roles': string };
 
@@ -65,6 +68,7 @@ describe('The user service', () => {
       start: startUser,
       service: 'user',
       env: {
+        ...feeds.env,
         DATABASE_URL: database.url,
         JWT_SIGNING_KEYS: keys,
         ROOMLEDGER_ADMIN_EMAIL: adminEmail,
@@ -92,9 +96,11 @@ describe('The user service', () => {
       brokers: testStack.kafkaBrokers,
       logger: pino({ level: 'error' }),
     });
+    // The run's own copy of the feed, so that reading it from the beginning reads only this test.
+    feeds = await createFeedTopics(kafka, { 'user.events.v1': 'USER_EVENTS_TOPIC' });
     consumer = kafka.consumer({ groupId: uniqueGroupId('user-events') });
     await consumer.connect();
-    await consumer.subscribe({ topic: 'user.events.v1', fromBeginning: true });
+    await consumer.subscribe({ topic: feeds.topic('user.events.v1'), fromBeginning: true });
     const joined = waitForGroupJoin(consumer);
     await consumer.run({
       eachMessage: async ({ message }) => {
@@ -119,6 +125,7 @@ describe('The user service', () => {
     clients?.forEach((client) => client.close());
     await Promise.all((instances ?? []).map((instance) => instance.close()));
     await consumer?.disconnect();
+    await feeds?.delete();
     await database?.drop();
   });
 

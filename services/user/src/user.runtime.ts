@@ -1,4 +1,5 @@
-import type { ServiceMetrics } from '@roomledger/observability';
+import { outboxTableLag } from '@roomledger/messaging';
+import { trackLag, type ServiceMetrics } from '@roomledger/observability';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
@@ -8,7 +9,7 @@ import { AccessTokenIssuer } from './credentials/access-tokens';
 import { PasswordHasher } from './credentials/password-hasher';
 import { jwksOf, type PublicJwk } from './credentials/signing-keys';
 import { OutboxRelay } from './outbox/outbox-relay';
-import { migrate } from './persistence/schema';
+import { migrate, SCHEMA } from './persistence/schema';
 import { Outbox, RefreshTokenStore, UserStore } from './persistence/user-store';
 import { UserApplication } from './user.application';
 
@@ -50,11 +51,16 @@ export class UserRuntime {
       onAuthentication: (kind, outcome) => metrics.authentications.inc({ kind, outcome }),
     });
     const relay = new OutboxRelay({
-      databaseUrl: config.DATABASE_URL,
+      pool: deps.pool,
       kafka: deps.kafka,
+      topic: config.USER_EVENTS_TOPIC,
       logger,
       onPublished: (count) => metrics.published.inc(count),
     });
+    // Read from the outbox table, whichever instance publishes it.
+    trackLag(deps.metrics.registry, 'relay', 'user-events', () =>
+      outboxTableLag(deps.pool, `${SCHEMA}.outbox`),
+    );
     return new UserRuntime(application, relay, config, logger);
   }
 

@@ -1,7 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { eventually } from './eventually';
+import { createFeedTopics } from './kafka';
 import { freePort } from './ports';
 import { createTestDatabase } from './postgres';
 import { testStack, uniqueSuffix } from './stack';
@@ -26,6 +28,8 @@ export interface RunningSystem {
  * The whole system as real processes on free ports, built and started exactly as `npm start` does
  * (compiled output, one process per service), against the test servers, on a database of its own: a
  * system that `npm start` runs meanwhile (its relays hold their leases in its database) is not disturbed.
+ * Every service gets the run's own copy of `user.events.v1` (USER_EVENTS_TOPIC), deleted by `stop()`;
+ * the other feeds are the caller's to give in `env` (`createFeedTopics`).
  */
 export async function startSystem(options: { env?: Record<string, string> } = {}): Promise<RunningSystem> {
   const build = spawnSync(
@@ -49,6 +53,17 @@ export async function startSystem(options: { env?: Record<string, string> } = {}
     ),
   );
   const database = await createTestDatabase('rl_system');
+  // The run's own user feed: the user service creates its first admin at every start, and booking's
+  // user directory and notification's intake read the feed from the beginning, so a shared topic would
+  // hand them every earlier run's users. A caller that passes USER_EVENTS_TOPIC keeps its own.
+  const kafka = new Kafka({
+    clientId: 'system-test',
+    brokers: testStack.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  });
+  const userFeed = options.env?.USER_EVENTS_TOPIC
+    ? undefined
+    : await createFeedTopics(kafka, { 'user.events.v1': 'USER_EVENTS_TOPIC' });
   const children: ChildProcess[] = [];
   let stopped: Promise<void> | undefined;
   const stop = () => (stopped ??= stopAll());
@@ -64,6 +79,7 @@ export async function startSystem(options: { env?: Record<string, string> } = {}
       ),
     );
     await database.drop();
+    await userFeed?.delete();
   };
   const logs: string[] = [];
   // Consumer groups of their own too: a group shared with a running `npm start` would split the
@@ -88,6 +104,7 @@ export async function startSystem(options: { env?: Record<string, string> } = {}
       OTEL_EXPORTER_OTLP_ENDPOINT: testStack.otlpEndpoint,
       LOG_LEVEL: process.env.ROOMLEDGER_TEST_LOG_LEVEL ?? 'warn',
       ...downstreamAddresses(ports),
+      ...userFeed?.env,
       ...options.env,
     };
     const child = spawn(

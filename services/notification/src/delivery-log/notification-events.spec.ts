@@ -1,5 +1,5 @@
 import { topics } from '@roomledger/contracts';
-import { parseEnvelope } from '@roomledger/messaging';
+import { parseEnvelope, tableOutboxMessage, type TableOutboxRow } from '@roomledger/messaging';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -11,7 +11,6 @@ import {
   notificationSchema,
   validateNotificationEvent,
 } from '../testing/notification-schemas.fixtures';
-import { toNotificationMessage, type OutboxRow } from './notification-events';
 
 type Json = Record<string, unknown>;
 const topic = 'notification.events.v1';
@@ -114,16 +113,16 @@ describe('The notification.events.v1 contract', () => {
         expect(message.title).toBe(`roomledger.notification.${type}.v1`);
         for (const { headers, payload } of message.examples) {
           expect(validateNotificationEvent(type, payload)).toEqual({ valid: true });
-          const row: OutboxRow = {
+          const row: TableOutboxRow = {
             id: String(headers.ce_id),
-            position: '1',
-            notification_id: String(payload.notificationId),
+            subject: String(payload.notificationId),
             type,
-            payload: payload as never,
+            payload,
             traceparent: null,
+            tracestate: null,
             created_at: new Date(String(headers.ce_time)),
           };
-          expect(toNotificationMessage(row).headers).toEqual(headers);
+          expect(tableOutboxMessage(row, 'notification').headers).toEqual(headers);
         }
       },
     );
@@ -139,17 +138,17 @@ describe('The notification.events.v1 contract', () => {
 
 describe('An outbox row as a Kafka message', () => {
   it('is keyed by notification id and is what our consumers parse', () => {
-    const row: OutboxRow = {
+    const row: TableOutboxRow = {
       id: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
-      position: '12',
-      notification_id: '3f2c8a51-7d4e-5b1a-9c6f-2e8d4b7a1c03',
+      subject: '3f2c8a51-7d4e-5b1a-9c6f-2e8d4b7a1c03',
       type: 'sent',
-      payload: { notificationId: '3f2c8a51-7d4e-5b1a-9c6f-2e8d4b7a1c03' } as never,
+      payload: { notificationId: '3f2c8a51-7d4e-5b1a-9c6f-2e8d4b7a1c03' },
       traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      tracestate: null,
       created_at: new Date('2026-03-02T08:17:30.610Z'),
     };
-    const message = toNotificationMessage(row);
-    expect(message.key).toBe(row.notification_id);
+    const message = tableOutboxMessage(row, 'notification');
+    expect(message.key).toBe(row.subject);
     expect(
       parseEnvelope(
         { headers: message.headers!, value: Buffer.from(String(message.value)) },
@@ -160,7 +159,7 @@ describe('An outbox row as a Kafka message', () => {
       type: 'roomledger.notification.sent.v1',
       source: '/roomledger/notification',
       time: row.created_at,
-      subject: row.notification_id,
+      subject: row.subject,
       traceparent: row.traceparent,
       data: row.payload,
     });

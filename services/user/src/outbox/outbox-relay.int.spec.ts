@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createKafka } from '@roomledger/messaging';
 import {
+  createFeedTopics,
   createTestDatabase,
   eventually,
   testStack,
   uniqueGroupId,
   waitForGroupJoin,
+  type FeedTopics,
   type TestDatabase,
 } from '@roomledger/testing';
 import type { Consumer, Kafka } from 'kafkajs';
@@ -24,6 +26,7 @@ describe('The outbox relay', () => {
   let database: TestDatabase;
   let kafka: Kafka;
   let consumer: Consumer;
+  let feeds: FeedTopics;
   let users: UserStore;
   const outbox = new Outbox();
   const received: { key: string; id: string; version: number }[] = [];
@@ -31,11 +34,12 @@ describe('The outbox relay', () => {
 
   const startRelay = () => {
     const relay = new OutboxRelay({
-      databaseUrl: database.url,
+      pool: database.pool,
       kafka,
+      topic: feeds.topic('user.events.v1'),
       logger,
-      standbyIntervalMs: 100,
-      pollIntervalMs: 5_000, // long: NOTIFY must do the waking
+      leaseRetryMs: 100,
+      pollIntervalMs: 120_000, // longer than any wait below: NOTIFY must do the waking
     });
     relay.start();
     relays.push(relay);
@@ -75,9 +79,10 @@ describe('The outbox relay', () => {
     await migrate(database.pool); // idempotent
     users = new UserStore(database.pool);
     kafka = createKafka({ clientId: 'user-outbox-it', brokers: testStack.kafkaBrokers, logger });
+    feeds = await createFeedTopics(kafka, { 'user.events.v1': 'USER_EVENTS_TOPIC' });
     consumer = kafka.consumer({ groupId: uniqueGroupId('user-outbox') });
     await consumer.connect();
-    await consumer.subscribe({ topic: 'user.events.v1', fromBeginning: false });
+    await consumer.subscribe({ topic: feeds.topic('user.events.v1'), fromBeginning: true });
     const joined = waitForGroupJoin(consumer);
     await consumer.run({
       eachMessage: async ({ message }) => {
@@ -95,6 +100,7 @@ describe('The outbox relay', () => {
   afterAll(async () => {
     await Promise.all(relays.map((relay) => relay.stop()));
     await consumer?.disconnect();
+    await feeds?.delete();
     await database?.drop();
   });
 
