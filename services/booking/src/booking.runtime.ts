@@ -2,7 +2,7 @@ import type { Checkpoint, EventStore } from '@roomledger/event-store';
 import { EsdbEventStore } from '@roomledger/event-store-esdb';
 import { PostgresEventStore } from '@roomledger/event-store-postgres';
 import { runRelay, type InboxConsumer, type Relay } from '@roomledger/messaging';
-import type { ServiceMetrics } from '@roomledger/observability';
+import { trackConsumerLag, trackLag, type ServiceMetrics } from '@roomledger/observability';
 import { ProjectionRunner } from '@roomledger/projections';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
@@ -118,7 +118,7 @@ export class BookingRuntime {
       feeds: new CalendarFeeds(deps.pool),
     };
     await ensureDirectory(deps.pool);
-    return new BookingRuntime(
+    const runtime = new BookingRuntime(
       store,
       handler,
       application,
@@ -130,6 +130,17 @@ export class BookingRuntime {
       logger,
       metrics,
     );
+    runtime.trackLag(deps.metrics);
+    return runtime;
+  }
+
+  /** Projection, relay and consumer lag on `/metrics`, sampled when scraped. */
+  private trackLag({ registry }: ServiceMetrics): void {
+    trackLag(registry, 'projection', this.projection.name, () => this.projection.lag());
+    trackLag(registry, 'relay', 'booking-events', () => this.relay?.lag());
+    trackLag(registry, 'relay', 'meeting-events', () => this.meetingRelay?.lag());
+    trackConsumerLag(registry, this.config.ROOM_EVENTS_GROUP_ID, () => this.consumer?.lag());
+    trackConsumerLag(registry, this.config.USER_EVENTS_GROUP_ID, () => this.userConsumer?.lag());
   }
 
   async start(): Promise<void> {

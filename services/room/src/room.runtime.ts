@@ -2,7 +2,7 @@ import type { EventStore } from '@roomledger/event-store';
 import { EsdbEventStore } from '@roomledger/event-store-esdb';
 import { PostgresEventStore } from '@roomledger/event-store-postgres';
 import { runRelay, type InboxConsumer, type Relay } from '@roomledger/messaging';
-import type { ServiceMetrics } from '@roomledger/observability';
+import { trackConsumerLag, trackLag, type ServiceMetrics } from '@roomledger/observability';
 import { ProjectionRunner } from '@roomledger/projections';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
@@ -62,7 +62,25 @@ export class RoomRuntime {
       logger: logger.child({ component: 'projection' }),
     });
     const application = new RoomApplication(handler, deps.pool);
-    return new RoomRuntime(store, application, projection, config, deps.kafka, deps.pool, logger, metrics);
+    const runtime = new RoomRuntime(
+      store,
+      application,
+      projection,
+      config,
+      deps.kafka,
+      deps.pool,
+      logger,
+      metrics,
+    );
+    runtime.trackLag(deps.metrics);
+    return runtime;
+  }
+
+  /** Projection, relay and consumer lag on `/metrics`, sampled when scraped. */
+  private trackLag({ registry }: ServiceMetrics): void {
+    trackLag(registry, 'projection', this.projection.name, () => this.projection.lag());
+    trackLag(registry, 'relay', 'room-events', () => this.relay?.lag());
+    trackConsumerLag(registry, this.config.BOOKING_EVENTS_GROUP_ID, () => this.consumer?.lag());
   }
 
   async start(): Promise<void> {

@@ -1,4 +1,5 @@
-import { EventIdConflict } from './errors';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { EventIdConflict, WrongExpectedVersion } from './errors';
 import type { EventLike, EventMetadata, NewEvent } from './event';
 import { eventIdFor } from './event-id';
 import type { AppendResult, EventStore } from './event-store';
@@ -40,12 +41,43 @@ export async function appendDecision<E extends EventLike>(
     eventId: eventIdFor(commandId, index),
     metadata,
   }));
-  try {
-    return await store.append(streamName, events, {
-      expected: options.revision < 0n ? 'no_stream' : options.revision,
-    });
-  } catch (error) {
-    if (error instanceof EventIdConflict) return 'already_applied';
-    throw error;
-  }
+  const expected = options.revision < 0n ? 'no_stream' : options.revision;
+  // A span of its own: the adapter may commit several appends in one statement, outside this trace.
+  return tracer.startActiveSpan(
+    'eventstore.append',
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'roomledger.event_store.stream': streamName,
+        'roomledger.event_store.expected_revision': String(expected),
+        'roomledger.event_store.event_count': events.length,
+        'roomledger.event_store.event_types': [...new Set(decided.map((event) => event.type))],
+      },
+    },
+    async (span) => {
+      try {
+        const result = await store.append(streamName, events, { expected });
+        span.setAttributes({
+          'roomledger.event_store.outcome': 'appended',
+          'roomledger.event_store.next_revision': result.nextExpectedRevision.toString(),
+        });
+        return result;
+      } catch (error) {
+        if (error instanceof EventIdConflict) {
+          span.setAttribute('roomledger.event_store.outcome', 'already_applied');
+          return 'already_applied';
+        }
+        if (error instanceof WrongExpectedVersion) {
+          span.setAttribute('roomledger.event_store.outcome', 'wrong_expected_version');
+        } else {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        }
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
+
+const tracer = trace.getTracer('roomledger-event-store');

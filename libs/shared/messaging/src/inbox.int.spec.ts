@@ -3,6 +3,7 @@ import {
   createTestDatabase,
   createTopics,
   eventually,
+  scrapedValue,
   testStack,
   uniqueGroupId,
   uniqueTopicName,
@@ -17,7 +18,9 @@ import {
   type Message,
   type Producer,
 } from 'kafkajs';
+import { trackConsumerLag } from '@roomledger/observability';
 import type { PoolClient } from 'pg';
+import { Registry } from 'prom-client';
 import { DeadLetterHeaders, runInboxConsumer, type InboxConsumer, type InboxHandler } from './inbox';
 
 describe('Inbox consumer', () => {
@@ -114,6 +117,30 @@ describe('Inbox consumer', () => {
   const recordEffect: InboxHandler = async (client, _message, envelope) => {
     await record(client, envelope.id, envelope.type);
   };
+
+  describe('While it is paused', () => {
+    it('reports the messages behind its committed offset as consumer lag, and none once it caught up', async () => {
+      const topic = await freshTopic();
+      const { inbox, groupId, counts } = await consume(topic, recordEffect);
+      const registry = new Registry();
+      trackConsumerLag(registry, groupId, () => inbox.lag());
+      const lag = () =>
+        scrapedValue(registry, 'kafka_consumer_lag_messages', { group: groupId, topic, partition: '0' });
+
+      await producer.send({ topic, messages: [integrationEvent()] });
+      await eventually(() => expect(counts.processed).toBe(1));
+      await eventually(async () => expect(await lag()).toBe(0));
+
+      inbox.consumer.pause([{ topic }]);
+      await producer.send({ topic, messages: [integrationEvent(), integrationEvent(), integrationEvent()] });
+      expect(await lag()).toBe(3);
+      expect(counts.processed).toBe(1);
+
+      inbox.consumer.resume([{ topic }]);
+      await eventually(() => expect(counts.processed).toBe(4), 30_000);
+      await eventually(async () => expect(await lag()).toBe(0));
+    });
+  });
 
   describe('When the same event is delivered twice', () => {
     it('has one effect and records the event id once', async () => {

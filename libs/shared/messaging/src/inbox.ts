@@ -1,4 +1,6 @@
+import type { PartitionLag } from '@roomledger/observability';
 import type {
+  Admin,
   Consumer,
   ConsumerConfig,
   EachMessagePayload,
@@ -51,6 +53,7 @@ export type InboxHandler = (
 ) => Promise<void>;
 
 export interface InboxLogger {
+  debug?(fields: object, message: string): void;
   info(fields: object, message: string): void;
   warn(fields: object, message: string): void;
   error(fields: object, message: string): void;
@@ -88,6 +91,11 @@ export interface InboxConsumerOptions {
 export interface InboxConsumer {
   readonly consumer: Consumer;
   readonly producer: Producer;
+  /**
+   * The group's lag per partition of its topics: end offset minus committed offset (the whole
+   * retained partition while nothing is committed). Two admin requests per topic set; for the gauge.
+   */
+  lag(): Promise<PartitionLag[]>;
   /** Finishes the message in progress, leaves the group and disconnects. */
   stop(): Promise<void>;
 }
@@ -236,6 +244,18 @@ export async function runInboxConsumer(options: InboxConsumerOptions): Promise<I
       const result = await attempt(message, envelope);
       if (result.outcome === 'processed') {
         metrics?.processed?.(message, envelope);
+        // Inside the consuming span: the line carries the trace id of the request that caused the event.
+        logger?.debug?.(
+          {
+            topic,
+            partition,
+            offset: kafkaMessage.offset,
+            eventId: envelope.id,
+            type: envelope.type,
+            groupId,
+          },
+          'message processed',
+        );
         break;
       }
       if (result.outcome === 'duplicate') {
@@ -288,14 +308,55 @@ export async function runInboxConsumer(options: InboxConsumerOptions): Promise<I
   }
   logger?.info({ groupId, topics: options.topics }, 'inbox consumer joined its group');
 
+  let admin: Promise<Admin> | undefined;
+  const connectedAdmin = (): Promise<Admin> =>
+    (admin ??= (async () => {
+      const created = kafka.admin();
+      try {
+        await created.connect();
+        return created;
+      } catch (error) {
+        admin = undefined;
+        throw error;
+      }
+    })());
+
   return {
     consumer,
     producer,
+    lag: () => consumerGroupLag(connectedAdmin, groupId, options.topics),
     async stop() {
       await consumer.disconnect();
       await producer.disconnect();
+      await (await admin?.catch(() => undefined))?.disconnect();
     },
   };
+}
+
+async function consumerGroupLag(
+  admin: () => Promise<Admin>,
+  groupId: string,
+  topics: readonly string[],
+): Promise<PartitionLag[]> {
+  const client = await admin();
+  const [committed, ends] = await Promise.all([
+    client.fetchOffsets({ groupId, topics: [...topics] }),
+    Promise.all(topics.map(async (topic) => ({ topic, partitions: await client.fetchTopicOffsets(topic) }))),
+  ]);
+  const committedAt = new Map(
+    committed.flatMap(({ topic, partitions }) =>
+      partitions.map(({ partition, offset }) => [`${topic}/${partition}`, BigInt(offset)] as const),
+    ),
+  );
+  return ends.flatMap(({ topic, partitions }) =>
+    partitions.map(({ partition, high, low }) => {
+      const offset = committedAt.get(`${topic}/${partition}`) ?? -1n;
+      // -1: nothing committed yet; the group starts from the beginning of what is retained.
+      const from = offset < 0n ? BigInt(low) : offset;
+      const messages = BigInt(high) - from;
+      return { topic, partition, messages: Number(messages > 0n ? messages : 0n) };
+    }),
+  );
 }
 
 function sleep(ms: number): Promise<void> {

@@ -8,6 +8,7 @@ import {
   deleteTopics,
   eventually,
   freePort,
+  scrapedValue,
   testStack,
   uniqueGroupId,
   uniqueTopicName,
@@ -16,7 +17,10 @@ import {
 } from '@roomledger/testing';
 import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
 import { pino } from 'pino';
+import { trackLag } from '@roomledger/observability';
+import { Registry } from 'prom-client';
 import { createKafka } from './kafka';
+import { outboxTableLag } from './outbox-lag';
 import { runRelay, type Relay } from './relay';
 import type { IntegrationMessage } from './relay-message';
 
@@ -347,5 +351,50 @@ describe('relay (event store → Kafka)', () => {
     expect(new Set(ids).size).toBe(30);
     expect(new Set(ids)).toEqual(new Set([...before.ids, ...after.ids]));
     expect(await storedCheckpoint(name)).toBe(after.last);
+  });
+  it('reports its lag: the events appended while it was stopped and the age of the oldest, none once it caught up', async () => {
+    const topic = await freshTopic(1);
+    const name = `booking-${randomUUID()}`;
+    const category = uniqueCategory();
+    const registry = new Registry();
+    const running: { relay?: Relay } = {};
+    trackLag(registry, 'relay', name, () => running.relay?.lag());
+    const lag = async () => ({
+      events: await scrapedValue(registry, 'relay_lag_events', { relay: name }),
+      seconds: await scrapedValue(registry, 'relay_lag_seconds', { relay: name }),
+    });
+
+    running.relay = await start(name, topic, category);
+    await appendConfirmed(2, (i) => `${category}-room${i}`);
+    await eventually(
+      () => expect(running.relay!.status()).toMatchObject({ caughtUp: true, published: 2 }),
+      30_000,
+    );
+    expect(await lag()).toEqual({ events: 0, seconds: 0 });
+
+    await running.relay.stop();
+    await appendConfirmed(4, (i) => `${category}-room${i}`);
+    const behind = await lag();
+    expect(behind.events).toBe(4);
+    expect(behind.seconds).toBeGreaterThan(0);
+
+    running.relay = await start(name, topic, category);
+    await eventually(
+      () => expect(running.relay!.status()).toMatchObject({ caughtUp: true, published: 4 }),
+      30_000,
+    );
+    expect(await lag()).toEqual({ events: 0, seconds: 0 });
+  });
+
+  it('reads a table outbox lag from its pending rows', async () => {
+    await database.pool.query(`create schema if not exists outbox_lag;
+      create table outbox_lag.outbox (id int primary key, created_at timestamptz not null, published_at timestamptz)`);
+    expect(await outboxTableLag(database.pool, 'outbox_lag.outbox')).toEqual({ events: 0, seconds: 0 });
+    await database.pool.query(`insert into outbox_lag.outbox values
+      (1, now() - interval '90 seconds', now()), (2, now() - interval '60 seconds', null), (3, now(), null)`);
+    const lag = await outboxTableLag(database.pool, 'outbox_lag.outbox');
+    expect(lag.events).toBe(2);
+    expect(lag.seconds).toBeGreaterThanOrEqual(60);
+    expect(lag.seconds).toBeLessThan(90);
   });
 });

@@ -4,17 +4,21 @@ import {
   type EventStore,
   type Subscription,
 } from '@roomledger/event-store';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { withoutInstrumentation, type Lag } from '@roomledger/observability';
 import {
   acquireLease,
   ensureCheckpointTable,
+  eventStoreLag,
   loadCheckpoint,
   storeCheckpoint,
   type Queryable,
 } from '@roomledger/projections';
 import type { Pool } from 'pg';
 import { backoffDelay, type Backoff } from '@roomledger/retry';
+import { startPublishSpan } from './publish-span';
 import { toKafkaMessage, type IntegrationMapper } from './relay-message';
 
 /**
@@ -86,6 +90,11 @@ export interface RelayStatus {
 
 export interface Relay {
   status(): RelayStatus;
+  /**
+   * How far the stored checkpoint (whichever instance holds the lease) is behind the store in the
+   * relay's categories: events not yet published and the age of the oldest (the lag gauges).
+   */
+  lag(): Promise<Lag>;
   /** Finishes the batch in hand (publish, then checkpoint), then stops and disconnects. */
   stop(): Promise<void>;
 }
@@ -156,9 +165,17 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
       signal.addEventListener('abort', done, { once: true });
     });
 
-  const publish = async (messages: Message[]): Promise<void> => {
-    const ready = await connectedProducer();
-    await ready.send({ topic: options.topic, acks: -1, messages });
+  /** Each message in the trace of the request that appended its event (see `startPublishSpan`). */
+  const publish = async (messages: Message[], spans: Span[]): Promise<void> => {
+    try {
+      const ready = await connectedProducer();
+      await withoutInstrumentation(() => ready.send({ topic: options.topic, acks: -1, messages }));
+    } catch (error) {
+      for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+      throw error;
+    } finally {
+      for (const span of spans) span.end();
+    }
   };
 
   /** Relays until `session` aborts (stop, or the lease lost). */
@@ -175,12 +192,22 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
         });
         for await (const batch of subscription) {
           const messages: Message[] = [];
+          const spans: Span[] = [];
           for (const event of batch.events) {
-            const message = options.map(event);
-            if (message) messages.push(toKafkaMessage(event, message, options.source));
+            const mapped = options.map(event);
+            if (!mapped) continue;
+            const message = toKafkaMessage(event, mapped, options.source);
+            const span = startPublishSpan(
+              options.topic,
+              { eventId: event.eventId, type: event.type, ...event.metadata },
+              message,
+              options.name,
+            );
+            if (span) spans.push(span);
+            messages.push(message);
           }
           if (messages.length > 0) {
-            await publish(messages);
+            await publish(messages, spans);
             published += messages.length;
           }
           // Only now, with Kafka's acknowledgement in hand (or nothing to publish), does the checkpoint move.
@@ -259,6 +286,12 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
       failures,
       lastError,
     }),
+    lag: async () =>
+      eventStoreLag(
+        options.store,
+        await loadCheckpoint(options.pool, options.name, schema),
+        options.categories,
+      ),
     stop: () =>
       (stopped ??= (async () => {
         stopping.abort();

@@ -17,3 +17,4 @@ export {
 } from './versioned-upsert';
 export { isTransientDatabaseError, quoteIdent, quoteQualified, type Queryable } from './sql';
 export { acquireLease, type Lease, type LeaseOptions } from './leadership';
+export { eventStoreLag, LAG_COUNT_LIMIT } from './lag';

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Checkpoint, NewEvent, RecordedEvent } from '@roomledger/event-store';
 import { PostgresEventStore } from '@roomledger/event-store-postgres';
-import { createTestDatabase, uniqueSuffix, type TestDatabase } from '@roomledger/testing';
+import { createTestDatabase, scrapedValue, uniqueSuffix, type TestDatabase } from '@roomledger/testing';
+import { trackLag } from '@roomledger/observability';
 import type { PoolClient } from 'pg';
+import { Registry } from 'prom-client';
 import { loadCheckpoint } from './checkpoints';
 import { ProjectionFailed, ProjectionRunner, type Projection } from './projection-runner';
 import { upsertIfNewer } from './versioned-upsert';
@@ -116,6 +118,29 @@ describe('ProjectionRunner on the PostgreSQL event store', () => {
     });
   });
 
+  describe('Its lag on /metrics', () => {
+    it('counts the events appended while it was stopped, with the age of the oldest, and none once it caught up', async () => {
+      const { category, projection } = streamCounter();
+      const registry = new Registry();
+      const first = runner(projection);
+      trackLag(registry, 'projection', projection.name, () => first.lag());
+      await first.start();
+      await first.waitUntil(await append(`${category}-a`, 'Noted'));
+      expect(await scraped(registry, projection.name)).toEqual({ events: 0, seconds: 0 });
+
+      await first.stop();
+      await append(`${category}-a`, 'Noted', 'Noted');
+      await append(`${category}-b`, 'Noted');
+      const behind = await scraped(registry, projection.name);
+      expect(behind.events).toBe(3);
+      expect(behind.seconds).toBeGreaterThan(0);
+
+      await first.start();
+      await first.waitUntilCaughtUp();
+      expect(await scraped(registry, projection.name)).toEqual({ events: 0, seconds: 0 });
+    });
+  });
+
   describe('When an event is applied again (per-row versions)', () => {
     it('changes no row, nor does an older event', async () => {
       const { category, projection } = streamCounter();
@@ -211,6 +236,16 @@ interface StreamCount {
  * The read model under test: events per stream, each row versioned by the checkpoint of the last event
  * applied to it, plus an append-only log of applications that shows any event applied twice.
  */
+/** The projection's two lag gauges as Prometheus scrapes them. */
+async function scraped(registry: Registry, projection: string): Promise<{ events: number; seconds: number }> {
+  const [events, seconds] = await Promise.all(
+    ['projection_lag_events', 'projection_lag_seconds'].map((name) =>
+      scrapedValue(registry, name, { projection }),
+    ),
+  );
+  return { events: events ?? Number.NaN, seconds: seconds ?? Number.NaN };
+}
+
 function streamCounter(): { category: string; projection: Projection & { schema: string } } {
   const suffix = uniqueSuffix();
   const category = `counted${suffix}`;

@@ -9,6 +9,7 @@ import {
 import { backoffDelay, type Backoff } from '@roomledger/retry';
 import type { Pool, PoolClient } from 'pg';
 import { ensureCheckpointTable, loadCheckpoint, storeCheckpoint } from './checkpoints';
+import { eventStoreLag } from './lag';
 import { isTransientDatabaseError, quoteIdent } from './sql';
 
 /** What a projection's code is told about where it writes. */
@@ -169,6 +170,14 @@ export class ProjectionRunner {
       lastAppliedAt: this.lastAppliedAt,
       lastError: this.lastError,
     };
+  }
+
+  /**
+   * How far the read model is behind the store (the lag gauges): the events after its checkpoint, and
+   * the age of the oldest of them. Meaningful while stopped too: the events that pile up meanwhile.
+   */
+  lag(): Promise<{ events: number; seconds: number }> {
+    return eventStoreLag(this.options.store, this.checkpoint, this.options.categories);
   }
 
   /**

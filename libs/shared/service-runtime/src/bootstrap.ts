@@ -133,6 +133,8 @@ export async function runServiceProcess(options: {
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, `${options.name} failed to stop cleanly`);
+      // The spans of a failed stop are the ones worth having.
+      await options.tracing.shutdown().catch(() => undefined);
       process.exit(1);
     }
   };

@@ -80,10 +80,16 @@ class GrpcHealthController {
   }
 }
 
-/** `grpc_server_handling_seconds` for every gRPC method a service serves through Nest. */
+/**
+ * `grpc_server_handling_seconds` for every gRPC method a service serves through Nest, and a debug line
+ * per call (inside the call's span, so it carries the trace id).
+ */
 @Injectable()
 class GrpcMetricsInterceptor implements NestInterceptor {
-  constructor(@Inject(METRICS) private readonly metrics: ServiceMetrics) {}
+  constructor(
+    @Inject(METRICS) private readonly metrics: ServiceMetrics,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'rpc') return next.handle();
@@ -92,14 +98,19 @@ class GrpcMetricsInterceptor implements NestInterceptor {
       service?: string;
       rpc?: string;
     }[];
-    const stop = this.metrics.grpcDuration.startTimer({
+    const call = {
       grpc_service: pattern?.service ?? context.getClass().name,
       grpc_method: pattern?.rpc ?? context.getHandler().name,
-    });
+    };
+    const stop = this.metrics.grpcDuration.startTimer(call);
+    const handled = (grpc_code: string) => {
+      const seconds = stop({ grpc_code });
+      this.logger.debug({ ...call, grpc_code, durationMs: Math.round(seconds * 1000) }, 'gRPC call handled');
+    };
     return next.handle().pipe(
       tap({
-        complete: () => stop({ grpc_code: '0' }), // OK, as grpc-js numbers it
-        error: (error: { code?: unknown }) => stop({ grpc_code: grpcCodeOf(error?.code) }),
+        complete: () => handled('0'), // OK, as grpc-js numbers it
+        error: (error: { code?: unknown }) => handled(grpcCodeOf(error?.code)),
       }),
     );
   }

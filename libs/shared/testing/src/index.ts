@@ -10,3 +10,4 @@ export * from './service-health';
 export * from './system';
 export * from './mail';
 export * from './grpc';
+export * from './metrics';

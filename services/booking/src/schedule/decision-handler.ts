@@ -1,3 +1,4 @@
+import { trace, type Attributes } from '@opentelemetry/api';
 import type { CommandMetadata, Decider } from '@roomledger/booking-domain';
 import {
   WrongExpectedVersion,
@@ -68,6 +69,8 @@ export interface AggregateDefinition<C, E, S> {
   readonly snapshotFormat: number;
   /** The error thrown when every attempt lost its race (default {@link StreamContended}). */
   readonly contended?: (id: string, attempts: number) => Error;
+  /** What names the aggregate and the command on the request's span (ids only, never personal data). */
+  readonly spanAttributes?: (id: string, command: C) => Attributes;
 }
 
 interface SnapshotBody<S> {
@@ -111,7 +114,23 @@ export class DecisionHandler<C extends DeciderCommand, E extends DeciderEvent, S
 
   /** Decides `command` for the aggregate and appends what it decided. Domain refusals are thrown as they are. */
   handle(id: string, command: C, context: DecisionContext = {}): Promise<StreamDecision<E, S>> {
-    return this.serialized(id, () => this.decideAndAppend(id, command, context));
+    const progress = { conflicts: 0 };
+    const annotate = (outcome: string) =>
+      trace.getActiveSpan()?.setAttributes({
+        ...this.aggregate.spanAttributes?.(id, command),
+        'roomledger.decision.outcome': outcome,
+        'roomledger.decision.conflict_retries': progress.conflicts,
+      });
+    return this.serialized(id, () => this.decideAndAppend(id, command, context, progress)).then(
+      (decision) => {
+        annotate(decision.events.length > 0 ? 'appended' : 'unchanged');
+        return decision;
+      },
+      (error: unknown) => {
+        annotate(outcomeOf(error));
+        throw error;
+      },
+    );
   }
 
   /**
@@ -126,6 +145,7 @@ export class DecisionHandler<C extends DeciderCommand, E extends DeciderEvent, S
     id: string,
     command: C,
     context: DecisionContext,
+    progress: { conflicts: number },
   ): Promise<StreamDecision<E, S>> {
     const { decider } = this.aggregate;
     const stream = this.aggregate.streamOf(id);
@@ -179,6 +199,7 @@ export class DecisionHandler<C extends DeciderCommand, E extends DeciderEvent, S
         };
       } catch (error) {
         if (!(error instanceof WrongExpectedVersion)) throw error;
+        progress.conflicts += 1;
         this.options.onConflict?.(id, attempt);
         if (attempt >= this.maxAttempts)
           throw this.aggregate.contended?.(id, attempt) ?? new StreamContended(stream, attempt);
@@ -242,6 +263,13 @@ export class DecisionHandler<C extends DeciderCommand, E extends DeciderEvent, S
     });
     return run;
   }
+}
+
+/** A refusal's code (`slot_taken`), `contended`, or `error` for anything unexpected. */
+function outcomeOf(error: unknown): string {
+  if (error instanceof StreamContended) return 'contended';
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : 'error';
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -55,6 +55,11 @@ export class RoomScheduleHandler extends DecisionHandler<
         streamOf: roomScheduleStream,
         snapshotFormat: SNAPSHOT_FORMAT,
         contended: (roomId, attempts) => new RoomContended(roomId, attempts),
+        spanAttributes: (roomId, command) => ({
+          'roomledger.room_id': roomId,
+          'roomledger.command': command.type,
+          ...('bookingId' in command.data ? { 'roomledger.booking_id': command.data.bookingId } : {}),
+        }),
       },
       options,
     );

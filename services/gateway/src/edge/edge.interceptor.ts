@@ -7,6 +7,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { trace } from '@opentelemetry/api';
 import { currentTraceIds } from '@roomledger/observability';
 import { LOGGER } from '@roomledger/service-runtime';
 import type { Request, Response } from 'express';
@@ -60,6 +61,9 @@ export class EdgeInterceptor implements NestInterceptor {
     if (!spec) return next.handle();
     const request = context.switchToHttp().getRequest<Request & { edge?: EdgeRequest }>();
     const response = context.switchToHttp().getResponse<Response>();
+    // Every answer names its trace (W3C `traceresponse`), so a client can look it up in Jaeger.
+    const traced = traceResponse();
+    if (traced) response.setHeader('traceresponse', traced);
     if (spec.stream) {
       // A live stream: checked like any request, then the handler's events flow until the client leaves.
       // What can be checked at once is checked before Nest starts the event stream, so it is an HTTP answer.
@@ -200,6 +204,13 @@ export class EdgeInterceptor implements NestInterceptor {
       this.logger.warn({ err: error }, 'could not keep an idempotent response; a retry will run again');
     });
   }
+}
+
+/** `00-<trace id>-<span id>-<flags>` of the active span, or `undefined` outside a trace. */
+function traceResponse(): string | undefined {
+  const span = trace.getActiveSpan()?.spanContext();
+  if (!span || !trace.isSpanContextValid(span)) return undefined;
+  return `00-${span.traceId}-${span.spanId}-${span.traceFlags.toString(16).padStart(2, '0')}`;
 }
 
 function keptHeaders(response: Response): Record<string, string> {
