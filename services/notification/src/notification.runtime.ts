@@ -1,5 +1,5 @@
-import type { InboxConsumer } from '@roomledger/messaging';
-import type { ServiceMetrics } from '@roomledger/observability';
+import { outboxTableLag, type InboxConsumer } from '@roomledger/messaging';
+import { trackConsumerLag, trackLag, type ServiceMetrics } from '@roomledger/observability';
 import type { BackgroundRuntime } from '@roomledger/service-runtime';
 import { backoffDelay } from '@roomledger/retry';
 import type { Kafka } from 'kafkajs';
@@ -13,7 +13,7 @@ import type { NotificationChannel } from './intake/channel';
 import { runEventIntake } from './intake/event-intake';
 import { notificationMetrics } from './metrics';
 import { OutboxRelay } from './outbox/outbox-relay';
-import { migrate } from './persistence/schema';
+import { migrate, SCHEMA } from './persistence/schema';
 import { InAppChannel } from './inbox/inbox-channel';
 import { InboxListener } from './inbox/inbox-listener';
 import { ReminderChannel } from './reminder/reminder-channel';
@@ -130,6 +130,10 @@ export class NotificationRuntime implements BackgroundRuntime {
           channels: [email, inApp],
           metrics: metrics.reminders,
           onFired: () => dispatcher.wake(),
+          meetings: {
+            defaultOffsetsMinutes: config.REMINDER_DEFAULT_OFFSETS_MINUTES,
+            minuteMs: config.REMINDER_MINUTE_MS,
+          },
         })
       : undefined;
     const channels: NotificationChannel[] = [
@@ -145,7 +149,7 @@ export class NotificationRuntime implements BackgroundRuntime {
           ]
         : []),
     ];
-    return new NotificationRuntime({
+    const runtime = new NotificationRuntime({
       ...deps,
       metrics,
       mailer,
@@ -156,6 +160,11 @@ export class NotificationRuntime implements BackgroundRuntime {
       reminders,
       channels,
     });
+    // Sampled when scraped: the outbox table (whichever instance publishes it) and the intake's group.
+    const { registry } = deps.metrics;
+    trackLag(registry, 'relay', 'notification-events', () => outboxTableLag(pool, `${SCHEMA}.outbox`));
+    trackConsumerLag(registry, config.NOTIFICATION_GROUP_ID, () => runtime.intake[0]?.lag());
+    return runtime;
   }
 
   async start(): Promise<void> {

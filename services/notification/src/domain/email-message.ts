@@ -1,5 +1,7 @@
-import { localDateTime, localInterval } from './local-time';
-import type { Notice } from './notice';
+import { durationText, localDateTime, localInterval } from './local-time';
+import type { MeetingCalendar, People } from './meeting-calendar';
+import { meetingLetter } from './meeting-email';
+import { isMeetingNotice, type BookingNotice, type Notice } from './notice';
 import type { Recipient } from './recipient';
 
 /**
@@ -27,11 +29,12 @@ export interface EmailMessage {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
-  readonly invite?: CalendarInvite;
+  /** A booking's invite, or a meeting's iTIP message (`kind: 'meeting'`). */
+  readonly invite?: CalendarInvite | MeetingCalendar;
 }
 
 /** One message kind's words; rendered to plain text and HTML alike by {@link composeEmail}. */
-interface Letter {
+export interface Letter {
   readonly subject: string;
   readonly lead: string;
   readonly details: readonly (readonly [label: string, value: string])[];
@@ -39,8 +42,21 @@ interface Letter {
   readonly invite?: Pick<CalendarInvite, 'method' | 'status'>;
 }
 
-/** The e-mail telling `recipient` about `notice`, on the recipient's clock. */
-export function composeEmail(notice: Notice, recipient: Recipient): EmailMessage {
+/**
+ * The e-mail telling `recipient` about `notice`, on the recipient's clock. `people` names the other
+ * users a meeting's message mentions (organizer, attendees), as the directory knows them now.
+ */
+export function composeEmail(notice: Notice, recipient: Recipient, people: People = new Map()): EmailMessage {
+  if (isMeetingNotice(notice)) {
+    const { letter, invite } = meetingLetter(notice, recipient, people);
+    return {
+      to: { name: recipient.name, address: recipient.email },
+      subject: letter.subject,
+      text: renderText(letter, recipient.name),
+      html: renderHtml(letter, recipient.name),
+      ...(invite ? { invite } : {}),
+    };
+  }
   const letter = letterFor(notice, recipient.timeZone);
   const { booking } = notice;
   return {
@@ -66,11 +82,11 @@ export function composeEmail(notice: Notice, recipient: Recipient): EmailMessage
   };
 }
 
-function summaryOf(notice: Notice): string {
+function summaryOf(notice: BookingNotice): string {
   return notice.booking.title?.trim() || `Room ${notice.booking.roomId}`;
 }
 
-function letterFor(notice: Notice, timeZone: string): Letter {
+function letterFor(notice: BookingNotice, timeZone: string): Letter {
   const { booking } = notice;
   const what = summaryOf(notice);
   const when = localInterval(booking.start, booking.end, timeZone);
@@ -128,21 +144,9 @@ function letterFor(notice: Notice, timeZone: string): Letter {
       };
     default: {
       const unhandled: never = notice;
-      throw new Error(`no e-mail for ${(unhandled as Notice).kind}`);
+      throw new Error(`no e-mail for ${(unhandled as BookingNotice).kind}`);
     }
   }
-}
-
-/** `15 minutes`, `1 hour`, `1 day`, `1 day 2 hours`. */
-export function durationText(minutes: number): string {
-  const parts: string[] = [];
-  const days = Math.floor(minutes / 1440);
-  const hours = Math.floor((minutes % 1440) / 60);
-  const rest = minutes % 60;
-  if (days) parts.push(`${days} ${days === 1 ? 'day' : 'days'}`);
-  if (hours) parts.push(`${hours} ${hours === 1 ? 'hour' : 'hours'}`);
-  if (rest || parts.length === 0) parts.push(`${rest} ${rest === 1 ? 'minute' : 'minutes'}`);
-  return parts.join(' ');
 }
 
 function becauseOf(reason: string | undefined): string {

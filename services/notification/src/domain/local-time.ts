@@ -67,3 +67,43 @@ export function localInterval(start: string, end: string, timeZone: string): str
       : `${from.date}, ${from.time} – ${to.date}, ${to.time}`;
   return `${span} (${zone}, ${from.zoneName})`;
 }
+
+const wallClocks = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * The wall-clock time of an instant in a zone as `YYYY-MM-DDTHH:MM:SS` (no offset): what an iCalendar
+ * `DTSTART;TZID=<zone>:` value says. An unknown zone gives UTC's clock.
+ */
+export function wallClock(instant: string, timeZone: string): string {
+  const zone = usableTimeZone(timeZone);
+  let format = wallClocks.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    wallClocks.set(zone, format);
+  }
+  const byType = Object.fromEntries(
+    format.formatToParts(new Date(instant)).map((part) => [part.type, part.value]),
+  ) as Record<Intl.DateTimeFormatPartTypes, string>;
+  return `${byType.year}-${byType.month}-${byType.day}T${byType.hour}:${byType.minute}:${byType.second}`;
+}
+
+/** `15 minutes`, `1 hour`, `1 day`, `1 day 2 hours`. */
+export function durationText(minutes: number): string {
+  const parts: string[] = [];
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const rest = minutes % 60;
+  if (days) parts.push(`${days} ${days === 1 ? 'day' : 'days'}`);
+  if (hours) parts.push(`${hours} ${hours === 1 ? 'hour' : 'hours'}`);
+  if (rest || parts.length === 0) parts.push(`${rest} ${rest === 1 ? 'minute' : 'minutes'}`);
+  return parts.join(' ');
+}

@@ -1,3 +1,5 @@
+import type { MeetingNotice } from './meeting-notice';
+import { meetingNoticeKinds, publicMeetingFacts } from './meeting-notice';
 import { ContractViolation, PayloadReader } from './payload';
 
 /** An interval in UTC (RFC 3339, `...Z`), start inclusive, end exclusive. */
@@ -25,13 +27,13 @@ interface NoticeBase {
   readonly subject: string;
   /** When the decision was made (the payload's `occurredAt`, UTC): where notification latency starts. */
   readonly occurredAt: string;
-  /** The people the notice is for (user ids): the organizer today; attendees once meetings exist. */
+  /** The people the notice is for (user ids): the booking's organizer. */
   readonly audience: readonly string[];
   readonly booking: BookingFacts;
 }
 
-/** Something people should hear about. Each channel decides how (and whether) it tells them. */
-export type Notice =
+/** Something people should hear about a booking. */
+export type BookingNotice =
   | (NoticeBase & { readonly kind: 'booking-confirmed' })
   | (NoticeBase & { readonly kind: 'booking-rescheduled'; readonly previous: Interval })
   | (NoticeBase & {
@@ -44,6 +46,9 @@ export type Notice =
   /** A confirmed booking starts soon: raised by the reminder queue, not by a feed event. */
   | (NoticeBase & { readonly kind: 'booking-reminder'; readonly minutesBefore: number });
 
+/** Something people should hear about. Each channel decides how (and whether) it tells them. */
+export type Notice = BookingNotice | MeetingNotice;
+
 export type NoticeKind = Notice['kind'];
 export const noticeKinds: readonly NoticeKind[] = [
   'booking-confirmed',
@@ -51,7 +56,12 @@ export const noticeKinds: readonly NoticeKind[] = [
   'booking-cancelled',
   'hold-expired',
   'booking-reminder',
+  ...meetingNoticeKinds,
 ];
+
+export function isMeetingNotice(notice: Notice): notice is MeetingNotice {
+  return notice.kind.startsWith('meeting-');
+}
 
 /** The consumed event, as far as a notice needs it (the CloudEvents attributes and the JSON value). */
 export interface ConsumedEvent {
@@ -69,7 +79,7 @@ const BOOKING_TYPE = /^roomledger\.booking\.([a-z-]+)\.v1$/;
  * `cancelled` event per booking they displace. Throws {@link ContractViolation} for a payload that
  * breaks the contract.
  */
-export function bookingNotice(event: ConsumedEvent): Notice | null {
+export function bookingNotice(event: ConsumedEvent): BookingNotice | null {
   const name = BOOKING_TYPE.exec(event.type)?.[1];
   if (name !== 'confirmed' && name !== 'rescheduled' && name !== 'cancelled' && name !== 'expired')
     return null;
@@ -121,4 +131,9 @@ export function bookingNotice(event: ConsumedEvent): Notice | null {
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+/** The facts of a notice that anyone in its audience may see (inbox items' data, webhook bodies). */
+export function noticeFacts(notice: Notice): Record<string, unknown> {
+  return isMeetingNotice(notice) ? publicMeetingFacts(notice) : { booking: notice.booking };
 }

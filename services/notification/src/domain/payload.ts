@@ -48,6 +48,44 @@ export class PayloadReader {
     return found;
   }
 
+  /** A whole number ≥ 0 (a SEQUENCE or a stream revision starts at 0). */
+  count(name: string): number {
+    const found = this.value[name];
+    if (typeof found !== 'number' || !Number.isSafeInteger(found) || found < 0)
+      throw new ContractViolation(`${this.what}: ${name} must be a whole number`);
+    return found;
+  }
+
+  optionalInstant(name: string): string | undefined {
+    return this.value[name] === undefined ? undefined : this.instant(name);
+  }
+
+  /** One of `allowed`. */
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T {
+    const found = this.string(name);
+    if (!(allowed as readonly string[]).includes(found))
+      throw new ContractViolation(`${this.what}: ${name} must be one of ${allowed.join(', ')}`);
+    return found as T;
+  }
+
+  /** An array of objects (absent: empty). */
+  objects(name: string): PayloadReader[] {
+    const found = this.value[name];
+    if (found === undefined) return [];
+    if (!Array.isArray(found)) throw new ContractViolation(`${this.what}: ${name} must be an array`);
+    return found.map((item, index) => new PayloadReader(item, `${this.what}.${name}[${index}]`));
+  }
+
+  /** The raw JSON value of a property, for fields passed on as they are. */
+  raw(name: string): unknown {
+    return this.value[name];
+  }
+
+  /** The names of the properties (for maps keyed by attendee). */
+  keys(): string[] {
+    return Object.keys(this.value);
+  }
+
   boolean(name: string, fallback: boolean): boolean {
     const found = this.value[name];
     if (found === undefined) return fallback;

@@ -1,4 +1,4 @@
-import { durationText } from './email-message';
+import { durationText } from './local-time';
 import { DEFAULT_REMINDER_OFFSETS_MINUTES, planReminders, reminderJobId } from './reminder';
 
 describe('Planning reminders', () => {

@@ -14,16 +14,19 @@ import {
   afterFailure,
   channelDecision,
   composeEmail,
+  isMeetingNotice,
   withoutAddresses,
   type AfterFailure,
   type DeadLetterReason,
   type EmailMessage,
+  type Notice,
   type NoticeKind,
+  type People,
   type RetryPolicy,
   type SendFailure,
   type Skip,
 } from '../domain';
-import type { Sql } from '../directory/recipient-directory';
+import { lookUpRecipients, type Sql } from '../directory/recipient-directory';
 import {
   claimAbandoned,
   claimDue,
@@ -35,7 +38,7 @@ import {
 } from '../delivery-log/delivery-log';
 import { inTransaction } from '../persistence/schema';
 import { Wakeup } from '../wakeup';
-import { EMAIL } from './email-channel';
+import { EMAIL, guestRecipient } from './email-channel';
 import type { SendResult, SmtpMailer } from './smtp-mailer';
 
 export interface EmailMetrics {
@@ -171,15 +174,21 @@ export class EmailDispatcher {
    * Sends one claimed delivery, then records the outcome beside the next sends: the slot is an SMTP
    * slot, and a slow database must not hold the SMTP server back (nor the other way round).
    */
-  private async deliver({ delivery, recipient }: Claimed): Promise<void> {
+  private async deliver(claimed: Claimed): Promise<void> {
+    const { delivery } = claimed;
+    // A meeting's guest is not in the directory: the notice has their address.
+    const recipient = guestRecipient(delivery.notice, delivery.recipient_id) ?? claimed.recipient;
     const span = tracer.startSpan(
       'notification email send',
       {
         kind: SpanKind.CLIENT,
         attributes: {
           'roomledger.notification.id': delivery.id,
+          'roomledger.notification.channel': delivery.channel,
           'roomledger.notification.kind': delivery.kind,
           'roomledger.notification.attempt': delivery.attempts,
+          'roomledger.event.id': delivery.event_id,
+          'roomledger.event.type': delivery.event_type,
         },
       },
       propagation.extract(ROOT_CONTEXT, delivery.traceparent ? { traceparent: delivery.traceparent } : {}),
@@ -192,7 +201,10 @@ export class EmailDispatcher {
             ok: false,
             failure: { kind: 'recipient_unknown', error: 'the recipient is not in the directory' },
           }
-        : await this.send(delivery, composeFor(delivery, recipient));
+        : // Inside the span: what the send logs carries its trace id.
+          await otelContext.with(trace.setSpan(otelContext.active(), span), async () =>
+            this.send(delivery, composeFor(delivery, recipient, await this.peopleIn(delivery.notice))),
+          );
     const recording = this.record(delivery, outcome, span)
       .catch((error: unknown) => {
         // The outcome could not be recorded: the row stays `sending` and is settled once abandoned.
@@ -212,6 +224,10 @@ export class EmailDispatcher {
   /** Records what became of a delivery, with its public event, and counts it. */
   private async record(delivery: Delivery, outcome: SendResult | { skip: Skip }, span: Span): Promise<void> {
     const traceparent = traceparentOf(span);
+    span.setAttribute(
+      'roomledger.notification.outcome',
+      'skip' in outcome ? 'skipped' : outcome.ok ? 'sent' : 'failed',
+    );
     if ('skip' in outcome) {
       await this.persist((sql) => recordCancelled(sql, delivery, outcome.skip));
       this.options.metrics?.skipped(delivery.kind, outcome.skip);
@@ -244,6 +260,32 @@ export class EmailDispatcher {
     this.options.onRecorded?.();
   }
 
+  /**
+   * The users a meeting's message names (organizer, attendees), as the directory knows them now. If the
+   * directory cannot be read, the invitation names only the recipient: better than holding the mail.
+   */
+  private async peopleIn(notice: Notice): Promise<People> {
+    if (!isMeetingNotice(notice) || notice.kind === 'meeting-reminder') return new Map();
+    return this.lookUpPeople(notice).catch((error: unknown) => {
+      this.options.logger.warn(
+        { err: scrubbed(error) },
+        'attendees not looked up; the invitation names fewer',
+      );
+      return new Map();
+    });
+  }
+
+  private async lookUpPeople(notice: Exclude<Notice, { kind: 'meeting-reminder' }>): Promise<People> {
+    if (!isMeetingNotice(notice)) return new Map();
+    const { meeting } = notice;
+    const userIds = [meeting.organizerId, ...meeting.attendees.flatMap((attendee) => attendee.userId ?? [])];
+    if (notice.kind === 'meeting-response' && notice.attendee.userId) userIds.push(notice.attendee.userId);
+    const people = new Map<string, { name: string; email: string }>();
+    for (const [userId, entry] of await lookUpRecipients(this.options.pool, userIds))
+      if (entry !== 'erased') people.set(userId, { name: entry.name, email: entry.email });
+    return people;
+  }
+
   private async send(delivery: Delivery, composed: EmailMessage | SendFailure): Promise<SendResult> {
     if ('kind' in composed) return { ok: false, failure: composed };
     return this.options.mailer.send(composed, delivery.id);
@@ -272,9 +314,10 @@ export class EmailDispatcher {
 function composeFor(
   delivery: Delivery,
   recipient: Parameters<typeof composeEmail>[1],
+  people: People,
 ): EmailMessage | SendFailure {
   try {
-    return composeEmail(delivery.notice, recipient);
+    return composeEmail(delivery.notice, recipient, people);
   } catch (error) {
     return { kind: 'not_sent', permanent: true, error: `could not compose: ${(error as Error).message}` };
   }

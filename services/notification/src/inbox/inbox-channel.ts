@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { channelDecision, type Notice, type NoticeKind, type Skip } from '../domain';
+import { channelDecision, noticeFacts, type Notice, type NoticeKind, type Skip } from '../domain';
 import { lookUpRecipients } from '../directory/recipient-directory';
 import type { NotificationChannel } from '../intake/channel';
 import { addInboxItem, inboxText } from './inbox-store';
@@ -36,7 +36,7 @@ export class InAppChannel implements NotificationChannel {
         kind: notice.kind,
         subject: notice.subject,
         ...text,
-        data: { eventType: notice.eventType, booking: notice.booking },
+        data: { eventType: notice.eventType, ...noticeFacts(notice) },
         occurredAt: notice.occurredAt,
       });
       if (stored) this.options.onStored?.(notice.kind);

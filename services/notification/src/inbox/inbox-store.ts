@@ -1,5 +1,5 @@
 import { uuidV5 } from '@roomledger/event-store';
-import { durationText, type Notice } from '../domain';
+import { durationText, isMeetingNotice, type MeetingNotice, type Notice } from '../domain';
 import type { Sql } from '../directory/recipient-directory';
 import { SCHEMA } from '../persistence/schema';
 
@@ -160,6 +160,7 @@ export async function inboxItemExists(sql: Sql, recipientId: string, itemId: str
 
 /** The inbox's short text for a notice (the e-mail has the long form). */
 export function inboxText(notice: Notice): { title: string; body: string } {
+  if (isMeetingNotice(notice)) return meetingInboxText(notice);
   const what = notice.booking.title ? `“${notice.booking.title}”` : `Booking ${notice.booking.bookingId}`;
   const when = `${notice.booking.start} – ${notice.booking.end} (UTC), room ${notice.booking.roomId}`;
   switch (notice.kind) {
@@ -179,5 +180,56 @@ export function inboxText(notice: Notice): { title: string; body: string } {
       return { title: `The hold on ${what} expired`, body: when };
     case 'booking-reminder':
       return { title: `${what} starts in ${durationText(notice.minutesBefore)}`, body: when };
+  }
+}
+
+function meetingInboxText(notice: MeetingNotice): { title: string; body: string } {
+  const span = (start: string, end: string) => `${start} – ${end} (UTC)`;
+  if (notice.kind === 'meeting-reminder') {
+    const { reminder } = notice;
+    return {
+      title: `“${reminder.title}” starts in ${durationText(notice.minutesBefore)}`,
+      body: span(reminder.occurrence.start, reminder.occurrence.end),
+    };
+  }
+  const { meeting } = notice;
+  const what = `“${meeting.title}”`;
+  const when =
+    span(meeting.start, meeting.end) +
+    (meeting.recurrence ? `, repeating (${meeting.recurrence.rrule})` : '');
+  switch (notice.kind) {
+    case 'meeting-invitation':
+      return { title: `You are invited to ${what}`, body: when };
+    case 'meeting-updated':
+      if (notice.scope === 'this' && notice.occurrence)
+        return {
+          title: `One occurrence of ${what} changed`,
+          body: `Now ${span(notice.occurrence.start, notice.occurrence.end)}`,
+        };
+      if (notice.scope === 'following' && notice.from)
+        return { title: `${what} changes from ${notice.from}`, body: 'It continues as a new series.' };
+      return { title: `${what} was changed`, body: when };
+    case 'meeting-cancelled':
+      if (notice.removed) return { title: `You were removed from ${what}`, body: when };
+      if (notice.scope === 'this' && notice.occurrence)
+        return {
+          title: `One occurrence of ${what} was cancelled`,
+          body: span(notice.occurrence.start, notice.occurrence.end),
+        };
+      if (notice.scope === 'following' && notice.from)
+        return { title: `${what} was cancelled from ${notice.from} on`, body: when };
+      return { title: `${what} was cancelled`, body: notice.message ? `${when}. ${notice.message}` : when };
+    case 'meeting-response':
+      return {
+        title: `${notice.attendee.userId ? 'An attendee' : 'A guest'} ${notice.response} ${what}`,
+        body: notice.proposal
+          ? `Proposes ${span(notice.proposal.start, notice.proposal.end)}`
+          : (notice.comment ?? when),
+      };
+    case 'meeting-occurrences-conflicted':
+      return {
+        title: `Room ${notice.roomId} is not available for ${notice.occurrences.length} occurrence(s) of ${what}`,
+        body: notice.occurrences.map((occurrence) => span(occurrence.start, occurrence.end)).join('; '),
+      };
   }
 }

@@ -4,7 +4,8 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { applyUserEvent } from '../directory/user-events';
-import { bookingNotice } from '../domain';
+import { bookingNotice, meetingNotices } from '../domain';
+import { loadMeeting, saveMeeting } from '../meeting/meeting-copies';
 import { SCHEMA } from '../persistence/schema';
 import { fanOut, type NotificationChannel } from './channel';
 
@@ -30,8 +31,8 @@ export interface IntakeMetrics {
  *
  * - `user.events.v1` keeps the recipient directory (deleted on `erased`).
  * - `booking.events.v1` becomes notices, offered to every channel (the fan-out seam, `channel.ts`).
- * - `meeting.events.v1` is subscribed already, but meeting notices come with the Meetings issue: until
- *   then each event id is recorded in the inbox and nothing else happens.
+ * - `meeting.events.v1` keeps the service's copy of each meeting and becomes meeting notices (one per
+ *   audience: invitees, people taken off, the organizer), offered to every channel like booking notices.
  *
  * `onCommitted` runs after each committed message: the e-mail dispatcher is woken by it.
  */
@@ -71,8 +72,14 @@ export function runEventIntake(options: {
           if (notice) await fanOut(tx, notice, channels, { traceparent: activeTraceparent(envelope) });
           return;
         }
-        case 'meeting':
+        case 'meeting': {
+          const known = await loadMeeting(tx, envelope.subject);
+          const { meeting, notices } = meetingNotices(envelope, known);
+          if (meeting && meeting !== known) await saveMeeting(tx, meeting);
+          const traceparent = activeTraceparent(envelope);
+          for (const notice of notices) await fanOut(tx, notice, channels, { traceparent });
           return;
+        }
       }
     },
     metrics: {

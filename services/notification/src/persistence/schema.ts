@@ -138,6 +138,30 @@ create index reminders_unsynced on notification.reminders (updated_at) where not
 create index reminders_booking on notification.reminders (booking_id, recipient_id);
 `,
   },
+  {
+    version: 4,
+    sql: `
+-- The service's copy of each meeting (meeting.events.v1), as of the stream revision applied last: the
+-- events of one occurrence or an answer name no attendees, so whom they concern is read here. Guests'
+-- addresses are in it (they come with the meeting's events); users only by id. \`planned_until\`: how far
+-- ahead the meeting's reminders were planned (a series' later occurrences are planned as it nears).
+create table notification.meetings (
+  meeting_id text primary key,
+  revision integer not null,
+  meeting jsonb not null,
+  planned_until timestamptz,
+  updated_at timestamptz not null default now()
+);
+create index meetings_to_plan on notification.meetings (planned_until) where planned_until is not null;
+
+-- Reminders are for bookings and meeting occurrences now: the row names its subject (booking or meeting
+-- id), the notice kind it raises, and the facts that notice needs.
+alter table notification.reminders rename column booking_id to subject;
+alter table notification.reminders rename column booking to facts;
+alter table notification.reminders add column kind text not null default 'booking-reminder';
+alter index notification.reminders_booking rename to reminders_subject;
+`,
+  },
 ];
 
 export async function migrate(pool: Pool): Promise<void> {

@@ -1,8 +1,16 @@
 import type { PoolClient } from 'pg';
-import { channelDecision, planReminders, reminderJobId, type Notice } from '../domain';
+import {
+  channelDecision,
+  isMeetingNotice,
+  planReminders,
+  reminderJobId,
+  type BookingNotice,
+  type Notice,
+} from '../domain';
 import { lookUpRecipients, reminderOffsetsOf } from '../directory/recipient-directory';
 import type { NotificationChannel } from '../intake/channel';
 import { SCHEMA } from '../persistence/schema';
+import { planMeetingReminderRows } from './meeting-reminders';
 
 export const REMINDER = 'reminder';
 
@@ -10,7 +18,8 @@ export const REMINDER = 'reminder';
  * Reminders' half in the consuming transaction: a confirmed (or moved) booking gets one `reminders` row
  * per person in its audience and offset still ahead (the person's `reminderOffsetsMinutes`, else the
  * defaults), each row the future BullMQ job of its deterministic id; a move re-times the rows and
- * cancels the ones now past; a cancellation or expiry cancels them all. Every changed row is left
+ * cancels the ones now past; a cancellation or expiry cancels them all. A meeting's notice plans the
+ * meeting's reminders again from its copy (`planMeetingReminderRows`). Every changed row is left
  * `synced = false` and the {@link ReminderQueue} mirrors it into Redis after the commit.
  */
 export class ReminderChannel implements NotificationChannel {
@@ -26,6 +35,12 @@ export class ReminderChannel implements NotificationChannel {
   ) {}
 
   async accept(tx: PoolClient, notice: Notice): Promise<void> {
+    if (isMeetingNotice(notice)) {
+      // Every change of a meeting (a move, a cancellation, an answer, a new guest list) plans it again.
+      if (notice.kind !== 'meeting-reminder')
+        await planMeetingReminderRows(tx, notice.meeting, this.options, this.options.now?.() ?? Date.now());
+      return;
+    }
     switch (notice.kind) {
       case 'booking-confirmed':
       case 'booking-rescheduled':
@@ -34,7 +49,7 @@ export class ReminderChannel implements NotificationChannel {
       case 'hold-expired':
         await tx.query(
           `update ${SCHEMA}.reminders set status = 'cancelled', synced = false, updated_at = now()
-            where booking_id = $1 and status = 'scheduled'`,
+            where subject = $1 and status = 'scheduled'`,
           [notice.booking.bookingId],
         );
         return;
@@ -43,7 +58,7 @@ export class ReminderChannel implements NotificationChannel {
     }
   }
 
-  private async schedule(tx: PoolClient, notice: Notice): Promise<void> {
+  private async schedule(tx: PoolClient, notice: BookingNotice): Promise<void> {
     const now = this.options.now?.() ?? Date.now();
     const directory = await lookUpRecipients(tx, notice.audience);
     const chosen = await reminderOffsetsOf(tx, notice.audience);
@@ -61,10 +76,10 @@ export class ReminderChannel implements NotificationChannel {
       for (const { offsetMinutes, fireAt } of planned)
         await tx.query(
           `insert into ${SCHEMA}.reminders as r
-             (job_id, booking_id, recipient_id, offset_minutes, fire_at, booking, status)
-           values ($1, $2, $3, $4, $5, $6, 'scheduled')
+             (job_id, subject, kind, recipient_id, offset_minutes, fire_at, facts, status)
+           values ($1, $2, 'booking-reminder', $3, $4, $5, $6, 'scheduled')
            on conflict (job_id) do update
-             set fire_at = excluded.fire_at, booking = excluded.booking, status = 'scheduled',
+             set fire_at = excluded.fire_at, facts = excluded.facts, status = 'scheduled',
                  synced = false, updated_at = now()
            where r.fire_at <> excluded.fire_at or r.status = 'cancelled'`,
           [
@@ -79,7 +94,7 @@ export class ReminderChannel implements NotificationChannel {
       // Offsets no longer ahead (the booking moved closer) or no longer wanted.
       await tx.query(
         `update ${SCHEMA}.reminders set status = 'cancelled', synced = false, updated_at = now()
-          where booking_id = $1 and recipient_id = $2 and status = 'scheduled'
+          where subject = $1 and recipient_id = $2 and status = 'scheduled'
             and not (offset_minutes = any($3))`,
         [notice.booking.bookingId, recipientId, planned.map((each) => each.offsetMinutes)],
       );

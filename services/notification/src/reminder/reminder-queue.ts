@@ -3,11 +3,12 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import type { BookingFacts, Notice } from '../domain';
+import type { BookingFacts, MeetingReminderFacts, Notice } from '../domain';
 import { recordDelivery } from '../delivery-log/delivery-log';
 import { fanOut, type NotificationChannel } from '../intake/channel';
 import { inTransaction, SCHEMA } from '../persistence/schema';
 import { Wakeup } from '../wakeup';
+import { planMeetingReminderRows, seriesToPlan, type MeetingReminderSettings } from './meeting-reminders';
 import { REMINDER } from './reminder-channel';
 
 export const REMINDER_EVENT_TYPE = 'roomledger.notification.reminder.v1';
@@ -18,15 +19,23 @@ interface ReminderJob {
   readonly fireAt: string;
 }
 
-interface ReminderRow {
+type ReminderRow = {
   job_id: string;
-  booking_id: string;
+  /** The booking or meeting id. */
+  subject: string;
   recipient_id: string;
   offset_minutes: number;
   fire_at: Date;
-  booking: BookingFacts;
   status: 'scheduled' | 'cancelled' | 'sent';
-}
+} & (
+  | { kind: 'booking-reminder'; facts: BookingFacts }
+  | { kind: 'meeting-reminder'; facts: MeetingReminderFacts }
+);
+
+const ROW_COLUMNS = 'job_id, subject, kind, recipient_id, offset_minutes, fire_at, facts, status';
+
+/** How often series are looked at for occurrences coming into the reminder horizon. */
+const PLAN_SERIES_EVERY_MS = 10 * 60_000;
 
 export interface ReminderMetrics {
   scheduled(): void;
@@ -40,8 +49,9 @@ export interface ReminderMetrics {
  * a cancellation removes it), and the worker fires them: in one PostgreSQL transaction it checks the
  * row is still scheduled for that time, records a `reminder` row in the delivery log keyed by the job
  * id and time (the at-most-once guard: a job run twice, or again after a restart mid-way, finds it and
- * does nothing), marks the reminder sent and offers a `booking-reminder` notice to the e-mail and in-app
- * channels, whose e-mail the e-mail dispatcher then sends.
+ * does nothing), marks the reminder sent and offers a `booking-reminder` (or `meeting-reminder`) notice
+ * to the e-mail and in-app channels, whose e-mail the e-mail dispatcher then sends. Every 10 minutes it
+ * also plans the series whose reminder horizon runs short, so later occurrences get theirs in time.
  */
 export class ReminderQueue {
   private readonly connection: Redis;
@@ -65,6 +75,8 @@ export class ReminderQueue {
       metrics?: ReminderMetrics;
       /** After a reminder's deliveries committed: the e-mail dispatcher is woken. */
       onFired?: () => void;
+      /** Offsets and minute length for planning meetings' later occurrences. */
+      meetings: MeetingReminderSettings;
     },
   ) {
     this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
@@ -112,8 +124,13 @@ export class ReminderQueue {
 
   private async loop(): Promise<void> {
     let failures = 0;
+    let seriesPlannedAt = 0;
     while (!this.stopping.signal.aborted) {
       try {
+        if (Date.now() - seriesPlannedAt >= PLAN_SERIES_EVERY_MS) {
+          await this.planSeries();
+          seriesPlannedAt = Date.now();
+        }
         this.wakeup.arm();
         const synced = await this.syncOnce();
         failures = 0;
@@ -128,11 +145,24 @@ export class ReminderQueue {
     }
   }
 
+  /** Plans again the series whose reminder horizon runs short (their new rows are then mirrored). */
+  private async planSeries(): Promise<void> {
+    for (;;) {
+      const planned = await inTransaction(this.options.pool, async (tx) => {
+        const now = Date.now();
+        const due = await seriesToPlan(tx, now);
+        for (const meeting of due) await planMeetingReminderRows(tx, meeting, this.options.meetings, now);
+        return due.length;
+      });
+      if (planned < 50 || this.stopping.signal.aborted) return;
+    }
+  }
+
   /** Mirrors up to 100 unsynced rows into Redis (rows locked meanwhile, so instances share the work). */
   private syncOnce(): Promise<number> {
     return inTransaction(this.options.pool, async (tx) => {
       const { rows } = await tx.query<ReminderRow>(
-        `select job_id, booking_id, recipient_id, offset_minutes, fire_at, booking, status
+        `select ${ROW_COLUMNS}
            from ${SCHEMA}.reminders where not synced order by updated_at limit 100 for update skip locked`,
       );
       let done = 0;
@@ -171,22 +201,23 @@ export class ReminderQueue {
   private async fire(job: Job<ReminderJob>): Promise<void> {
     const fired = await inTransaction(this.options.pool, async (tx) => {
       const { rows } = await tx.query<ReminderRow>(
-        `select job_id, booking_id, recipient_id, offset_minutes, fire_at, booking, status
-           from ${SCHEMA}.reminders where job_id = $1 for update`,
+        `select ${ROW_COLUMNS} from ${SCHEMA}.reminders where job_id = $1 for update`,
         [job.data.jobId],
       );
       const row = rows[0];
       if (!row || row.status !== 'scheduled' || row.fire_at.toISOString() !== job.data.fireAt) return false;
-      const notice: Notice = {
-        kind: 'booking-reminder',
+      const raised = {
         eventId: `${row.job_id}@${job.data.fireAt}`,
         eventType: REMINDER_EVENT_TYPE,
-        subject: row.booking_id,
+        subject: row.subject,
         occurredAt: new Date().toISOString(),
         audience: [row.recipient_id],
-        booking: row.booking,
         minutesBefore: row.offset_minutes,
       };
+      const notice: Notice =
+        row.kind === 'meeting-reminder'
+          ? { ...raised, kind: 'meeting-reminder', guests: [], reminder: row.facts }
+          : { ...raised, kind: 'booking-reminder', booking: row.facts };
       // The at-most-once guard: this reminder at this time is in the delivery log once.
       if (!(await recordDelivery(tx, notice, row.recipient_id, REMINDER, undefined))) return false;
       await tx.query(

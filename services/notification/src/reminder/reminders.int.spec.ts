@@ -177,7 +177,7 @@ describe('Reminders', () => {
     (
       await database.pool.query<{ offset_minutes: number; fire_at: Date; status: string; synced: boolean }>(
         `select offset_minutes, fire_at, status, synced from notification.reminders
-          where booking_id = $1 order by offset_minutes desc`,
+          where subject = $1 order by offset_minutes desc`,
         [bookingId],
       )
     ).rows;

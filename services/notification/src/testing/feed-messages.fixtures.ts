@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { validateEventPayload, type BookingEventType, type UserEventType } from '@roomledger/contracts';
+import {
+  validateEventPayload,
+  type BookingEventType,
+  type MeetingEventType,
+  type UserEventType,
+} from '@roomledger/contracts';
 import type { Message } from 'kafkajs';
 
 // Messages shaped exactly as the booking and user services publish them (the relays' CloudEvents
@@ -105,6 +110,67 @@ export function userMessage(
     key: String(payload.userId),
     value: JSON.stringify(payload),
     headers: cloudEvent(eventId, `roomledger.user.${name}.v1`, '/roomledger/user', String(payload.userId)),
+  };
+}
+
+/** A whole meeting as `scheduled` and `updated` (scope `all`) carry it. */
+export interface MeetingState {
+  readonly meetingId: string;
+  readonly organizerId: string;
+  readonly title: string;
+  readonly description?: string;
+  readonly attendees: readonly {
+    readonly userId?: string;
+    readonly email?: string;
+    readonly required: boolean;
+    readonly response: 'needs-action' | 'accepted' | 'declined' | 'tentative';
+  }[];
+  readonly room?: { readonly roomId: string; readonly bookingId: string };
+  readonly start: string;
+  readonly end: string;
+  readonly timeZone: string;
+  readonly recurrence?: {
+    readonly rule: Record<string, unknown>;
+    readonly exdates: readonly string[];
+    readonly rrule: string;
+  };
+  readonly reminderMinutes?: readonly number[];
+  readonly sequence: number;
+}
+
+/** The meeting as the feed shows it (defaults for what the tests do not care about). */
+export function publicMeeting(meeting: MeetingState): Record<string, unknown> {
+  return {
+    description: '',
+    overrides: [],
+    reminderMinutes: [],
+    visibility: 'public',
+    allowProposals: true,
+    ...meeting,
+  };
+}
+
+/** A `meeting.events.v1` payload, checked against its JSON Schema. */
+export function meetingPayload(
+  name: MeetingEventType,
+  payload: Record<string, unknown>,
+): Record<string, unknown> {
+  const validation = validateEventPayload('meeting.events.v1', name, payload);
+  if (!validation.valid) throw new Error(`not a valid ${name} payload: ${validation.errors.join('; ')}`);
+  return payload;
+}
+
+/** The meeting relay's message: keyed by meeting, `ce_subject` the meeting. */
+export function meetingMessage(
+  name: MeetingEventType,
+  payload: Record<string, unknown>,
+  eventId: string = randomUUID(),
+): Message {
+  const meetingId = String(payload.meetingId);
+  return {
+    key: meetingId,
+    value: JSON.stringify(meetingPayload(name, payload)),
+    headers: cloudEvent(eventId, `roomledger.meeting.${name}.v1`, '/roomledger/booking', meetingId),
   };
 }
 

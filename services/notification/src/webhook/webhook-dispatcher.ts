@@ -3,7 +3,14 @@ import { request as httpsRequest } from 'node:https';
 import { backoffDelay } from '@roomledger/retry';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { afterFailure, type AfterFailure, type Notice, type RetryPolicy } from '../domain';
+import {
+  afterFailure,
+  isMeetingNotice,
+  noticeFacts,
+  type AfterFailure,
+  type Notice,
+  type RetryPolicy,
+} from '../domain';
 import type { Sql } from '../directory/recipient-directory';
 import { recordFailure, recordSent, type Delivery } from '../delivery-log/delivery-log';
 import { addInboxItem } from '../inbox/inbox-store';
@@ -259,6 +266,18 @@ export class WebhookDispatcher {
 export function webhookBody(
   delivery: Pick<Delivery, 'event_id' | 'event_type' | 'subject' | 'kind' | 'notice'>,
 ): string {
+  const notice = delivery.notice as Notice;
+  const body = (occurredAt: string, data: Record<string, unknown>) =>
+    JSON.stringify({
+      id: delivery.event_id,
+      type: delivery.event_type,
+      kind: delivery.kind,
+      subject: delivery.subject,
+      occurredAt,
+      data,
+    });
+  // A meeting's notice names guests by address and carries the whole meeting: only its public facts go out.
+  if (isMeetingNotice(notice)) return body(notice.occurredAt, noticeFacts(notice));
   const {
     audience: _audience,
     eventId: _eventId,
@@ -267,13 +286,6 @@ export function webhookBody(
     kind: _kind,
     occurredAt,
     ...data
-  } = delivery.notice as Notice;
-  return JSON.stringify({
-    id: delivery.event_id,
-    type: delivery.event_type,
-    kind: delivery.kind,
-    subject: delivery.subject,
-    occurredAt,
-    data,
-  });
+  } = notice;
+  return body(occurredAt, data);
 }

@@ -22,3 +22,4 @@ export {
 export * from './free-busy';
 export * from './find-times';
 export * from './working-hours';
+export { vtimezone } from './vtimezone';
