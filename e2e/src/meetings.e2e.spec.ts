@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   createFeedTopics,
   eventually,
+  mailbox,
   startSystem,
   testStack,
   type FeedTopics,
@@ -455,6 +456,28 @@ describe('Meetings through the public API: schedule, answer, move, find time, su
       );
       expect(booking.body.status).toBe('cancelled');
     }, 20_000);
+  });
+
+  it("mails the optional attendee the invitation, each change and the cancellation, as one calendar entry's iTIP messages", async () => {
+    // Scheduled, moved to Bea's proposal, retitled, cancelled: four messages about one UID, in SEQUENCE order.
+    const address = `carl-${runId}@example.com`;
+    const mails = await mailbox.waitFor(address, 4, 60_000);
+    const messages = await Promise.all(
+      mails.map(async (mail) => {
+        const calendar = new ICAL.Component(ICAL.parse(await mailbox.attachment(mail, 'invite.ics')));
+        const event = new ICAL.Event(calendar.getFirstSubcomponent('vevent')!);
+        return { subject: mail.subject, method: calendar.getFirstPropertyValue('method'), event };
+      }),
+    );
+    expect(new Set(messages.map(({ event }) => event.uid))).toEqual(new Set([`${meetingId}@roomledger`]));
+    const bySequence = [...messages].sort((a, b) => a.event.sequence - b.event.sequence);
+    expect(new Set(bySequence.map(({ event }) => event.sequence)).size).toBe(messages.length);
+    expect(bySequence.map(({ method }) => method)).toEqual([
+      ...bySequence.slice(0, -1).map(() => 'REQUEST'),
+      'CANCEL',
+    ]);
+    expect(bySequence[0]!.subject).toMatch(/^Invitation: Roadmap/);
+    expect(bySequence.at(-2)!.event.summary).toBe('Roadmap (final)');
   });
 
   it('repeats weekly: one occurrence moved on its own (scope this), the series ended from one on (following)', async () => {

@@ -37,6 +37,17 @@ export const mailbox = {
     }, timeoutMs);
   },
 
+  /** An attachment's content as text, by its file name (`invite.ics`); fails when the mail has none. */
+  async attachment(mail: CaughtMail, fileName: string): Promise<string> {
+    const file = (mail.attachments ?? []).find(
+      (attachment) => (attachment as { filename?: string }).filename === fileName,
+    )?.generatedFileName;
+    if (!file) throw new Error(`the mail "${mail.subject}" has no attachment ${fileName}`);
+    const response = await fetch(`${testStack.mailApiUrl}/api/email/${mail.id}/attachment/${file}`);
+    if (!response.ok) throw new Error(`mail API answered ${response.status}`);
+    return response.text();
+  },
+
   /** The raw RFC 5322 source, e.g. to read an iCalendar attachment. */
   async source(id: string): Promise<string> {
     const response = await fetch(`${testStack.mailApiUrl}/api/email/${id}/source`);

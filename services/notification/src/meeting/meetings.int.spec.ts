@@ -160,12 +160,7 @@ describe('Meeting notices', () => {
   });
 
   const invite = async (mail: CaughtMail) => {
-    const file = (mail.attachments ?? []).find(
-      (attachment) => (attachment as { filename?: string }).filename === 'invite.ics',
-    )?.generatedFileName;
-    const response = await fetch(`${testStack.mailApiUrl}/api/email/${mail.id}/attachment/${file}`);
-    expect(response.ok).toBe(true);
-    const calendar = new ICAL.Component(ICAL.parse(await response.text()));
+    const calendar = new ICAL.Component(ICAL.parse(await mailbox.attachment(mail, 'invite.ics')));
     return {
       method: calendar.getFirstPropertyValue('method'),
       event: new ICAL.Event(calendar.getFirstSubcomponent('vevent')!),
