@@ -1,3 +1,4 @@
+import type { AttendeeResponse, RecurrenceRulePayload, Weekday } from '@roomledger/contracts';
 import { ContractViolation, PayloadReader } from './payload';
 
 /**
@@ -6,7 +7,7 @@ import { ContractViolation, PayloadReader } from './payload';
  * `MeetingPayload`; `revision` is the meeting stream's, so a replayed older event changes nothing.
  */
 
-export type AttendeeResponse = 'needs-action' | 'accepted' | 'declined' | 'tentative';
+export type { AttendeeResponse, Weekday };
 const RESPONSES: readonly AttendeeResponse[] = ['needs-action', 'accepted', 'declined', 'tentative'];
 
 /** An invited person: an internal user (`user:<id>`) or an external guest (`email:<address>`). */
@@ -19,19 +20,8 @@ export interface MeetingAttendee {
   readonly response: AttendeeResponse;
 }
 
-export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
-
 /** The rule as the feed carries it (RFC 5545 in the meeting's local time). */
-export interface RecurrenceRule {
-  readonly frequency: 'daily' | 'weekly' | 'monthly' | 'yearly';
-  readonly interval?: number;
-  readonly byWeekday?: readonly Weekday[];
-  readonly weekdayPosition?: number;
-  readonly byMonthDay?: readonly number[];
-  readonly byMonth?: readonly number[];
-  readonly count?: number;
-  readonly until?: string;
-}
+export type RecurrenceRule = RecurrenceRulePayload;
 
 export interface MeetingRecurrence {
   readonly rule: RecurrenceRule;
