@@ -155,13 +155,14 @@ export const requireVersion = (booking: ScheduledBooking, expectedVersion: numbe
     throw new VersionMismatch(booking.bookingId, expectedVersion, booking.version);
 };
 
+/** A confirmed booking or a hold that has not expired at `now`: what takes a seat. */
+const isLive = (booking: ScheduledBooking, room: KnownRoomSchedule, now: number): boolean =>
+  !isForgotten(booking, room, now) &&
+  (booking.status === 'confirmed' || (booking.status === 'held' && msOf(booking.expiresAt) > now));
+
 /** Confirmed bookings and holds that have not expired at `now`: what takes a seat. */
 export const liveBookings = (room: KnownRoomSchedule, now: number): ScheduledBooking[] =>
-  Object.values(room.bookings).filter(
-    (booking) =>
-      !isForgotten(booking, room, now) &&
-      (booking.status === 'confirmed' || (booking.status === 'held' && msOf(booking.expiresAt) > now)),
-  );
+  Object.values(room.bookings).filter((booking) => isLive(booking, room, now));
 
 export interface OccupancyOptions {
   /** A booking being rescheduled does not conflict with itself. */
@@ -197,7 +198,32 @@ export const conflictsOf = (
   options: OccupancyOptions = {},
 ): Interval[] => {
   const needed = occupied(room.policy, slot);
+  // Inside `needed` only the entries overlapping it count, so they alone decide whether there is a
+  // conflict: one pass, no sweep over the whole schedule. Describing a conflict (busy intervals may reach
+  // beyond the slot) takes every entry, which only a refusal pays for.
+  const near = saturated(occupiedOverlapping(room, needed, now, options), room.policy.seats);
+  if (!near.some((busy) => overlaps(busy, needed))) return [];
   return fullyTaken(room, now, options).filter((busy) => overlaps(busy, needed));
+};
+
+/** The occupied intervals (buffers applied) of live entries that overlap `needed`. */
+const occupiedOverlapping = (
+  room: KnownRoomSchedule,
+  needed: Interval,
+  now: number,
+  options: OccupancyOptions,
+): Interval[] => {
+  const result: Interval[] = [];
+  for (const booking of Object.values(room.bookings)) {
+    if (booking.bookingId === options.excluding) continue;
+    const taken = occupied(room.policy, intervalOf(booking));
+    if (overlaps(taken, needed) && isLive(booking, room, now)) result.push(taken);
+  }
+  for (const interval of options.alsoTaken ?? []) {
+    const taken = occupied(room.policy, interval);
+    if (overlaps(taken, needed)) result.push(taken);
+  }
+  return result;
 };
 
 export const checkNotUnderMaintenance = (room: KnownRoomSchedule, slot: Interval, now: number): void => {

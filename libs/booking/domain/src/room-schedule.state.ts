@@ -80,11 +80,50 @@ const keepWhere = <T>(
   return record;
 };
 
+type Ending = { readonly end: IsoInstant };
+
+/**
+ * The earliest end among a record's entries, remembered per record object (a record is never changed
+ * once built), so that pruning usually compares one number instead of reading every entry per event.
+ */
+const earliestEnds = new WeakMap<object, number>();
+
+const earliestEnd = (record: Readonly<Record<string, Ending>>): number => {
+  let earliest = earliestEnds.get(record);
+  if (earliest === undefined) {
+    earliest = Infinity;
+    for (const key in record) earliest = Math.min(earliest, msOf(record[key].end));
+    earliestEnds.set(record, earliest);
+  }
+  return earliest;
+};
+
+/** `{ ...record, [key]: entry }`, remembering its earliest end when the old one says it. */
+const withEntry = <T extends Ending>(
+  record: Readonly<Record<string, T>>,
+  key: string,
+  entry: T,
+): Readonly<Record<string, T>> => {
+  const next = { ...record, [key]: entry };
+  const earliest = earliestEnds.get(record);
+  const replaced = Object.hasOwn(record, key) ? record[key] : undefined;
+  if (earliest !== undefined && (replaced === undefined || msOf(replaced.end) > earliest)) {
+    earliestEnds.set(next, Math.min(earliest, msOf(entry.end)));
+  }
+  return next;
+};
+
+/** The entries that end at or after `horizon`: the record itself when that is all of them. */
+const endingFrom = <T extends Ending>(
+  record: Readonly<Record<string, T>>,
+  horizon: number,
+): Readonly<Record<string, T>> =>
+  earliestEnd(record) >= horizon ? record : keepWhere(record, (entry) => msOf(entry.end) >= horizon);
+
 const prune = <S extends KnownRoomSchedule>(room: S, retentionMs: number): S => {
   const horizon = msOf(room.latestEventAt) - retentionMs;
-  const remembered = (entry: { readonly end: IsoInstant }) => msOf(entry.end) >= horizon;
-  const bookings = keepWhere(room.bookings, remembered);
-  const maintenance = keepWhere(room.maintenance, remembered);
+  const bookings = endingFrom(room.bookings, horizon);
+  const maintenance = endingFrom(room.maintenance, horizon);
   return bookings === room.bookings && maintenance === room.maintenance
     ? room
     : { ...room, bookings, maintenance };
@@ -92,7 +131,7 @@ const prune = <S extends KnownRoomSchedule>(room: S, retentionMs: number): S => 
 
 const withBooking = <S extends KnownRoomSchedule>(room: S, booking: ScheduledBooking): S => ({
   ...room,
-  bookings: { ...room.bookings, [booking.bookingId]: booking },
+  bookings: withEntry(room.bookings, booking.bookingId, booking),
 });
 
 const bookingFacts = ({ bookingId, start, end, organizerId, version }: BookingBase): BookingBase => ({
@@ -136,7 +175,7 @@ const applyToRoom = <S extends KnownRoomSchedule>(room: S, event: RoomScheduleEv
       });
     case 'MaintenanceBlockPlaced': {
       const { blockId, start, end } = event.data;
-      return { ...room, maintenance: { ...room.maintenance, [blockId]: { blockId, start, end } } };
+      return { ...room, maintenance: withEntry(room.maintenance, blockId, { blockId, start, end }) };
     }
     case 'MaintenanceBlockLifted':
       return {
