@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Namespace of roomledger's derived event ids (itself a random v4 UUID, fixed forever). */
 export const EVENT_ID_NAMESPACE = '5f0b8e7c-3d2a-4c61-9a57-2be0d7c4f1a3';
@@ -20,16 +20,30 @@ export function eventIdFor(commandId: string, index: number, namespace: string =
   return uuidV5(`${commandId}/${index}`, namespace);
 }
 
+/** The few namespaces in use (fixed constants), parsed once each. */
+const namespaces = new Map<string, Buffer>();
+
+function bytesOfNamespace(namespace: string): Buffer {
+  let bytes = namespaces.get(namespace);
+  if (bytes === undefined) {
+    if (!isUuid(namespace)) throw new RangeError(`namespace is not a UUID: ${namespace}`);
+    bytes = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+    if (namespaces.size < 64) namespaces.set(namespace, bytes);
+  }
+  return bytes;
+}
+
 /** RFC 9562 version 5 UUID: SHA-1 of the namespace's 16 bytes followed by the name's UTF-8 bytes. */
 export function uuidV5(name: string, namespace: string): string {
-  if (!isUuid(namespace)) throw new RangeError(`namespace is not a UUID: ${namespace}`);
-  const bytes = createHash('sha1')
-    .update(Buffer.from(namespace.replace(/-/g, ''), 'hex'))
-    .update(name, 'utf8')
-    .digest()
-    .subarray(0, 16);
+  const namespaceBytes = bytesOfNamespace(namespace);
+  // One buffer and the one-shot hash: every decision derives ids, and a Hash object per id cost more
+  // than the SHA-1 itself.
+  const input = Buffer.allocUnsafe(16 + Buffer.byteLength(name, 'utf8'));
+  namespaceBytes.copy(input, 0);
+  input.write(name, 16, 'utf8');
+  const bytes = hash('sha1', input, 'buffer');
   bytes[6] = (bytes[6] & 0x0f) | 0x50;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
+  const hex = bytes.toString('hex', 0, 16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
