@@ -1,5 +1,15 @@
 import { dataEnv, env, serviceEnv } from '@roomledger/config';
+import { topic } from '@roomledger/contracts';
 import { z } from 'zod';
+
+const DAY_MS = 86_400_000;
+
+/** The longest a consumed feed keeps a message: a redelivery can come this late (7 days). */
+export const LONGEST_FEED_RETENTION_DAYS = Math.ceil(
+  Math.max(
+    ...['booking.events.v1', 'meeting.events.v1', 'user.events.v1'].map((name) => topic(name).retentionMs),
+  ) / DAY_MS,
+);
 
 export const configSchema = z.object({
   ...serviceEnv({ httpPort: 3104, grpcPort: 50104 }),
@@ -51,6 +61,24 @@ export const configSchema = z.object({
   WEBHOOK_PAUSE_AFTER_DEAD: env.positiveInt(5),
   /** Private, loopback and link-local webhook targets are refused unless this is `true` (tests, local). */
   WEBHOOK_ALLOW_PRIVATE_TARGETS: env.flag(false),
+  /**
+   * After a secret rotation, the replaced secret keeps signing deliveries (a second `v1`) this long, so
+   * receivers can switch to the new one without rejecting a delivery.
+   */
+  WEBHOOK_SECRET_ROTATION_GRACE_SECONDS: env.positiveInt(86_400),
+  /** Delivery-log rows in a final state (`sent`, `dead_lettered`, `cancelled`) are deleted this many days after reaching it. */
+  DELIVERY_LOG_RETENTION_DAYS: env.positiveInt(90),
+  /**
+   * Consumed-message ids (the intake's dedupe rows in `notification.inbox`) are kept this many days. At
+   * least as long as the consumed topics keep a message (7 days, `retentionMs` in libs/contracts/topics.json): a message
+   * Kafka delivers again (a rebalance, a reset offset) must still be recognised as a duplicate, or it
+   * would notify everyone a second time.
+   */
+  INBOX_DEDUPE_RETENTION_DAYS: env.positiveInt(14).refine((days) => days >= LONGEST_FEED_RETENTION_DAYS, {
+    message: `must be at least ${LONGEST_FEED_RETENTION_DAYS} (days): the consumed topics keep messages that long, and a redelivery must still be recognised`,
+  }),
+  /** Read in-app items older than this many days are deleted (unread ones are kept). */
+  INBOX_ITEMS_RETENTION_DAYS: env.positiveInt(180),
   /** Reminders before bookings (BullMQ delayed jobs in Redis); `false` turns the channel off. */
   REMINDERS_ENABLED: env.flag(true),
   /** The BullMQ queue of reminder jobs (one per deployment; tests use their own). */

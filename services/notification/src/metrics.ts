@@ -5,6 +5,7 @@ import type { EmailSkip } from './email/email-channel';
 import type { IntakeMetrics } from './intake/event-intake';
 import type { NoticeKind } from './domain';
 import type { ReminderMetrics } from './reminder/reminder-queue';
+import type { PrunedTable } from './retention/retention';
 import type { WebhookOutcome } from './webhook/webhook-dispatcher';
 
 /** The notification service's own series on `/metrics` (beside the shared HTTP/gRPC and Node ones). */
@@ -78,6 +79,12 @@ export function notificationMetrics(metrics: ServiceMetrics) {
     labelNames: ['stage'] as const,
     registers,
   });
+  const pruned = new Counter({
+    name: 'notification_pruned_rows_total',
+    help: 'Rows deleted by retention, by table (deliveries, inbox: consumed-message ids, inbox_items)',
+    labelNames: ['table'] as const,
+    registers,
+  });
 
   const email = (kind: NoticeKind) => ({ channel: 'email', kind });
   return {
@@ -104,5 +111,6 @@ export function notificationMetrics(metrics: ServiceMetrics) {
     } satisfies ReminderMetrics,
     inboxStored: (kind: NoticeKind) => inboxItems.inc({ kind }),
     inboxSkipped: (kind: NoticeKind, reason: string) => skipped.inc({ channel: 'in-app', kind, reason }),
+    pruned: (table: PrunedTable, rows: number) => pruned.inc({ table }, rows),
   };
 }

@@ -18,6 +18,7 @@ import { InAppChannel } from './inbox/inbox-channel';
 import { InboxListener } from './inbox/inbox-listener';
 import { ReminderChannel } from './reminder/reminder-channel';
 import { ReminderQueue } from './reminder/reminder-queue';
+import { Retention } from './retention/retention';
 import { WebhookChannel } from './webhook/webhook-channel';
 import { WebhookDispatcher } from './webhook/webhook-dispatcher';
 
@@ -48,6 +49,7 @@ export class NotificationRuntime implements BackgroundRuntime {
       webhooks: WebhookDispatcher;
       inboxListener: InboxListener;
       reminders: ReminderQueue | undefined;
+      retention: Retention;
       /** The fan-out seam: webhooks, the in-app inbox and reminders join e-mail here. */
       channels: readonly NotificationChannel[];
     },
@@ -149,8 +151,19 @@ export class NotificationRuntime implements BackgroundRuntime {
           ]
         : []),
     ];
+    const retention = new Retention({
+      pool,
+      logger: logger.child({ component: 'retention' }),
+      policy: {
+        deliveryLogDays: config.DELIVERY_LOG_RETENTION_DAYS,
+        inboxDedupeDays: config.INBOX_DEDUPE_RETENTION_DAYS,
+        inboxItemsDays: config.INBOX_ITEMS_RETENTION_DAYS,
+      },
+      onPruned: metrics.pruned,
+    });
     const runtime = new NotificationRuntime({
       ...deps,
+      retention,
       metrics,
       mailer,
       dispatcher,
@@ -174,6 +187,7 @@ export class NotificationRuntime implements BackgroundRuntime {
     this.deps.webhooks.start();
     this.deps.inboxListener.start();
     this.deps.reminders?.start();
+    this.deps.retention.start();
     // The intake joins its consumer group in the background: Kafka may come later than we do. The
     // members join together, so the group settles in one rebalance rather than one per member.
     const members = Array.from({ length: config.INTAKE_CONSUMERS }, (_, member) =>
@@ -209,6 +223,7 @@ export class NotificationRuntime implements BackgroundRuntime {
     await this.deps.webhooks.stop();
     await this.deps.inboxListener.stop();
     await this.deps.reminders?.stop();
+    await this.deps.retention.stop();
     await this.deps.relay.stop();
     this.deps.mailer.close();
   }
@@ -220,6 +235,7 @@ export class NotificationRuntime implements BackgroundRuntime {
       inboxListener: this.deps.inboxListener,
       wakeWebhooks: () => this.deps.webhooks.wake(),
       allowPrivateTargets: this.deps.config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      secretRotationGraceSeconds: this.deps.config.WEBHOOK_SECRET_ROTATION_GRACE_SECONDS,
       logger: this.deps.logger,
     };
   }
@@ -237,6 +253,7 @@ export class NotificationRuntime implements BackgroundRuntime {
       inbox: this.deps.inboxListener.status(),
       reminders: this.deps.reminders?.status() ?? 'off',
       relay: relay.lastError ? `retrying: ${relay.lastError}` : relay.role,
+      retention: this.deps.retention.status(),
     };
   }
 }

@@ -137,6 +137,7 @@ export const createWebhook = operation({
   summary: 'Subscribe a URL to events; the signing secret is shown once',
   description:
     'Deliveries are POSTs signed with `Roomledger-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`; ' +
+    'accept if any `v1` matches (after a secret rotation there are two for a while) and ' +
     'reject timestamps older than 5 minutes. Private and loopback targets are refused.',
   access: 'member',
   body: z
@@ -214,6 +215,38 @@ export const redeliverWebhooks = operation({
     description: 'How many deliveries were queued',
     schema: z.object({ queued: z.int() }).meta({ id: 'Redelivered' }),
     example: { queued: 12 },
+  },
+  errors: ['not_found'],
+});
+
+export const rotateWebhookSecret = operation({
+  id: 'rotateWebhookSecret',
+  method: 'post',
+  path: '/v1/webhooks/{subscriptionId}/rotate-secret',
+  tag: 'webhooks',
+  summary: 'Replace the signing secret; the new one is shown once',
+  description:
+    'Until `previousSecretExpiresAt` (a day by default) every delivery carries two signatures, ' +
+    '`Roomledger-Signature: t=<unix>,v1=<with the new secret>,v1=<with the previous one>`, so a receiver ' +
+    'accepting any matching `v1` can switch secrets without rejecting a delivery; after it, only the new one. ' +
+    'Rotating again within that period ends it for the secret before.',
+  access: 'member',
+  params: webhookParams,
+  success: {
+    status: 200,
+    description: 'The new secret (not shown again) and until when the previous one still signs',
+    schema: z
+      .object({
+        subscription,
+        secret: z.string().meta({ description: 'The new `whsec_...` HMAC key' }),
+        previousSecretExpiresAt: utc('Until then deliveries are signed with the previous secret too'),
+      })
+      .meta({ id: 'RotatedWebhookSecret' }),
+    example: {
+      subscription: subscriptionExample,
+      secret: 'whsec_…',
+      previousSecretExpiresAt: '2026-11-23T17:00:00Z',
+    },
   },
   errors: ['not_found'],
 });

@@ -12,6 +12,7 @@ import {
   listWebhooks,
   markRead,
   redeliverWebhooks,
+  rotateWebhookSecret,
   streamInbox,
 } from './notification.operations';
 
@@ -155,5 +156,19 @@ export class NotificationsHttpController {
       { subscriptionId: request.params.subscriptionId, fromPosition: request.body.fromPosition ?? '' },
       context(request),
     );
+  }
+
+  @Route(rotateWebhookSecret)
+  async rotateSecret(@Edge() request: EdgeRequest<typeof rotateWebhookSecret>) {
+    const rotated = await this.services.call<{
+      subscription: SubscriptionReply;
+      secret: string;
+      previousSecretExpiresAt: string;
+    }>('notification', 'RotateWebhookSecret', request.params, context(request));
+    return {
+      subscription: subscriptionOut(rotated.subscription),
+      secret: rotated.secret,
+      previousSecretExpiresAt: rotated.previousSecretExpiresAt,
+    };
   }
 }

@@ -125,6 +125,7 @@ describe('The notification API', () => {
         WEBHOOK_MAX_ATTEMPTS: '2',
         WEBHOOK_PAUSE_AFTER_DEAD: '2',
         WEBHOOK_TIMEOUT_MS: '2000',
+        WEBHOOK_SECRET_ROTATION_GRACE_SECONDS: '2',
         ...feeds.env,
       },
     });
@@ -445,6 +446,79 @@ describe('The notification API', () => {
         );
         expect(sent).toHaveLength(3);
       }, 30_000);
+    });
+
+    it('rotates the secret: deliveries verify with the new and the previous one, after the grace period with the new one only', async () => {
+      const gus = await register();
+      const created = await api.call<{ subscription: { id: string }; secret: string }>(
+        'CreateWebhookSubscription',
+        { url: `${receiverUrl}/gus`, eventTypes: ['roomledger.booking.confirmed.v1'] },
+        as(gus.userId),
+      );
+      const subscriptionId = created.subscription.id;
+      const toGus = () => received.filter((each) => each.path === '/gus');
+      const signatureOf = (delivery: Received) =>
+        String(delivery.headers[WebhookHeaders.signature.toLowerCase()]);
+      const now = () => Math.floor(Date.now() / 1000);
+
+      const first = await publish('confirmed', bookingOf(gus.userId));
+      await eventually(() => expect(toGus()).toHaveLength(1), 30_000);
+      const before = toGus()[0]!;
+      expect(before.headers[WebhookHeaders.eventId.toLowerCase()]).toBe(first);
+      expect(signatureOf(before)).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+      expect(verifyWebhook(created.secret, before.body, signatureOf(before), now())).toBe(true);
+      await eventually(async () => {
+        const { rows } = await database.pool.query(
+          `select status from notification.deliveries where channel = 'webhook' and recipient_id = $1`,
+          [subscriptionId],
+        );
+        expect(rows).toEqual([{ status: 'sent' }]);
+      });
+
+      // Only the owner may rotate; anyone else (or an id that is no subscription) hears NOT_FOUND.
+      const other = await register();
+      expect(await grpcCode(api.call('RotateWebhookSecret', { subscriptionId }, as(other.userId)))).toBe(5);
+      expect(
+        await grpcCode(api.call('RotateWebhookSecret', { subscriptionId: 'nonsense' }, as(gus.userId))),
+      ).toBe(5);
+      expect(await grpcCode(api.call('RotateWebhookSecret', {}, as(gus.userId)))).toBe(3);
+      expect(await grpcCode(api.call('RotateWebhookSecret', { subscriptionId }))).toBe(16);
+
+      const rotated = await api.call<{
+        subscription: { id: string; status: string };
+        secret: string;
+        previousSecretExpiresAt: string;
+      }>('RotateWebhookSecret', { subscriptionId }, as(gus.userId));
+      expect(rotated.subscription).toMatchObject({ id: subscriptionId, status: 'active' });
+      expect(rotated.secret).toMatch(/^whsec_/);
+      expect(rotated.secret).not.toBe(created.secret);
+      expect(new Date(rotated.previousSecretExpiresAt).toISOString()).toBe(rotated.previousSecretExpiresAt);
+      const listed = await api.call('ListWebhookSubscriptions', {}, as(gus.userId));
+      expect(JSON.stringify(listed)).not.toContain(rotated.secret);
+
+      // The next delivery, within the grace period: two v1s, the new secret's first; either verifies.
+      expect(await api.call('RedeliverWebhooks', { subscriptionId }, as(gus.userId))).toEqual({ queued: 1 });
+      await eventually(() => expect(toGus()).toHaveLength(2), 30_000);
+      const during = toGus()[1]!;
+      expect(during.headers[WebhookHeaders.eventId.toLowerCase()]).toBe(first);
+      const both = /^t=(\d+),v1=([0-9a-f]{64}),v1=([0-9a-f]{64})$/.exec(signatureOf(during));
+      expect(both).not.toBeNull();
+      expect(verifyWebhook(rotated.secret, during.body, signatureOf(during), now())).toBe(true);
+      expect(verifyWebhook(created.secret, during.body, signatureOf(during), now())).toBe(true);
+      expect(verifyWebhook(rotated.secret, during.body, `t=${both![1]},v1=${both![2]}`, now())).toBe(true);
+      expect(verifyWebhook(created.secret, during.body, `t=${both![1]},v1=${both![3]}`, now())).toBe(true);
+      expect(verifyWebhook('whsec_someone_else', during.body, signatureOf(during), now())).toBe(false);
+
+      // After the grace period (2 s here): the new secret only.
+      const graceEnds = Date.parse(rotated.previousSecretExpiresAt);
+      await eventually(() => expect(Date.now()).toBeGreaterThan(graceEnds + 100), 10_000);
+      const second = await publish('confirmed', bookingOf(gus.userId));
+      await eventually(() => expect(toGus()).toHaveLength(3), 30_000);
+      const after = toGus()[2]!;
+      expect(after.headers[WebhookHeaders.eventId.toLowerCase()]).toBe(second);
+      expect(signatureOf(after)).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+      expect(verifyWebhook(rotated.secret, after.body, signatureOf(after), now())).toBe(true);
+      expect(verifyWebhook(created.secret, after.body, signatureOf(after), now())).toBe(false);
     });
 
     it('refuses invalid URLs and subscriptions without a caller', async () => {

@@ -28,6 +28,7 @@ import {
   isUuid,
   listSubscriptions,
   redeliver,
+  rotateSecret,
   type WebhookSubscription,
 } from '../webhook/webhook-subscriptions';
 import { checkTarget, parseWebhookUrl, TargetRefused } from '../webhook/webhook-target';
@@ -132,6 +133,19 @@ export class NotificationGrpcController {
     });
     this.api.wakeWebhooks();
     return { queued };
+  }
+
+  @GrpcMethod('NotificationService', 'RotateWebhookSecret')
+  async rotateWebhookSecret(request: Req, metadata: Metadata) {
+    const { userId } = callerOf(metadata);
+    const id = required(request, 'subscriptionId');
+    const rotated = await rotateSecret(this.api.pool, userId, id, this.api.secretRotationGraceSeconds);
+    if (!rotated) throw notFound('webhook subscription');
+    return {
+      subscription: subscriptionReply(rotated.subscription),
+      secret: rotated.secret,
+      previousSecretExpiresAt: rotated.previousSecretExpiresAt,
+    };
   }
 
   @GrpcMethod('NotificationService', 'ListInbox')

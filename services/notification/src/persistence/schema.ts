@@ -1,3 +1,4 @@
+import { ensureInboxTable } from '@roomledger/messaging';
 import type { Pool, PoolClient } from 'pg';
 
 /** The notification service's tables live in their own schema; nothing else reads or writes them. */
@@ -7,7 +8,7 @@ export const SCHEMA = 'notification';
  * Ordered migrations, each applied once (recorded in `notification.migrations`); all run in one
  * transaction under an advisory lock, so instances starting together neither race nor half-apply.
  * Never edit a released migration: add the next one. (`notification.inbox` belongs to the shared inbox
- * consumer, which creates it.)
+ * consumer, which creates it; `migrate` makes sure it exists first, since a migration indexes it.)
  */
 const MIGRATIONS: readonly { version: number; sql: string }[] = [
   {
@@ -162,9 +163,27 @@ alter table notification.reminders add column kind text not null default 'bookin
 alter index notification.reminders_booking rename to reminders_subject;
 `,
   },
+  {
+    version: 5,
+    sql: `
+-- Secret rotation: the secret replaced last still signs deliveries (beside the new one) until
+-- previous_secret_expires_at, so receivers can switch without losing a delivery.
+alter table notification.webhook_subscriptions
+  add column previous_secret text,
+  add column previous_secret_expires_at timestamptz;
+
+-- Retention: what the pruning finds by age. Delivery-log rows in a final state (by when they reached
+-- it), read in-app items, and the consumed-message dedupe rows of the shared inbox.
+create index deliveries_final on notification.deliveries (updated_at)
+  where status in ('sent', 'dead_lettered', 'cancelled');
+create index inbox_items_read on notification.inbox_items (created_at) where read_at is not null;
+create index inbox_processed on notification.inbox (processed_at);
+`,
+  },
 ];
 
 export async function migrate(pool: Pool): Promise<void> {
+  await ensureInboxTable(pool, SCHEMA);
   const client = await pool.connect();
   try {
     await client.query('begin');

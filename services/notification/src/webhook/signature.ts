@@ -17,10 +17,17 @@ export function newWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64url')}`;
 }
 
-/** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the secret>`. */
-export function signWebhook(secret: string, body: string, unixSeconds: number): string {
-  const mac = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
-  return `t=${unixSeconds},v1=${mac}`;
+/**
+ * `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the secret>`, with one `v1` per
+ * secret in the order given: after a rotation the new secret's first, then the previous one's until its
+ * grace period ends, so a receiver still holding the old secret keeps verifying (any `v1` may match).
+ */
+export function signWebhook(secrets: string | readonly string[], body: string, unixSeconds: number): string {
+  const macs = (typeof secrets === 'string' ? [secrets] : secrets).map(
+    (secret) => `v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`,
+  );
+  if (macs.length === 0) throw new Error('a webhook is signed with at least one secret');
+  return `t=${unixSeconds},${macs.join(',')}`;
 }
 
 /**

@@ -41,6 +41,8 @@ interface ClaimedWebhook extends Delivery {
   readonly position: string;
   readonly url: string;
   readonly secret: string;
+  /** The secret replaced by the last rotation, while its grace period lasts (it signs too); else null. */
+  readonly previous_secret: string | null;
   readonly owner_id: string;
 }
 
@@ -132,7 +134,8 @@ export class WebhookDispatcher {
              for update of c skip locked)
           returning d.id, d.position::text as position, d.event_id, d.event_type, d.subject, d.recipient_id,
             d.channel, d.kind, d.notice, d.status, d.attempts, d.occurred_at, d.traceparent)
-       select claimed.*, s.url, s.secret, s.owner_id
+       select claimed.*, s.url, s.secret, s.owner_id,
+              case when s.previous_secret_expires_at > now() then s.previous_secret end as previous_secret
          from claimed join ${SCHEMA}.webhook_subscriptions s on s.id::text = claimed.recipient_id`,
       [limit],
     );
@@ -239,7 +242,11 @@ export class WebhookDispatcher {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),
             'user-agent': 'roomledger-webhooks/1',
-            [WebhookHeaders.signature]: signWebhook(delivery.secret, body, timestamp),
+            [WebhookHeaders.signature]: signWebhook(
+              delivery.previous_secret ? [delivery.secret, delivery.previous_secret] : [delivery.secret],
+              body,
+              timestamp,
+            ),
             [WebhookHeaders.eventId]: delivery.event_id,
             [WebhookHeaders.eventType]: delivery.event_type,
             [WebhookHeaders.deliveryId]: delivery.id,

@@ -59,6 +59,40 @@ export async function createSubscription(
   return { subscription: subscriptionOf(rows[0]!), secret };
 }
 
+/**
+ * Replaces the owner's subscription's secret with a fresh one, returned here and never again. The
+ * secret it replaces keeps signing deliveries beside the new one for `graceSeconds` (a rotation within
+ * an earlier one's grace period ends that one: only the two latest secrets ever sign). Undefined if the
+ * owner has no such subscription.
+ */
+export async function rotateSecret(
+  sql: Sql,
+  ownerId: string,
+  id: string,
+  graceSeconds: number,
+): Promise<
+  { subscription: WebhookSubscription; secret: string; previousSecretExpiresAt: string } | undefined
+> {
+  if (!isUuid(id)) return undefined;
+  const secret = newWebhookSecret();
+  // In an UPDATE, `secret` on the right-hand side is the row's value before it.
+  const { rows } = await sql.query<Row & { previous_secret_expires_at: Date }>(
+    `update ${SCHEMA}.webhook_subscriptions
+        set previous_secret = secret, secret = $3,
+            previous_secret_expires_at = now() + make_interval(secs => $4)
+      where id = $1 and owner_id = $2 and deleted_at is null
+      returning ${COLUMNS}, previous_secret_expires_at`,
+    [id, ownerId, secret, graceSeconds],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    subscription: subscriptionOf(row),
+    secret,
+    previousSecretExpiresAt: row.previous_secret_expires_at.toISOString(),
+  };
+}
+
 export async function listSubscriptions(sql: Sql, ownerId: string): Promise<WebhookSubscription[]> {
   const { rows } = await sql.query<Row>(
     `select ${COLUMNS} from ${SCHEMA}.webhook_subscriptions
