@@ -2,16 +2,15 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  createFeedTopics,
   eventually,
-  startSystem,
-  testStack,
+  startSystemWithMember,
   type FeedTopics,
+  type GatewayCall,
   type RunningSystem,
 } from '@roomledger/testing';
-import { Kafka, logLevel } from 'kafkajs';
 
 interface Delivery {
+  path: string;
   headers: IncomingMessage['headers'];
   body: string;
 }
@@ -26,89 +25,33 @@ describe('Notifications through the gateway, end to end', () => {
   let receiver: Server;
   const deliveries: Delivery[] = [];
   const runId = randomUUID().slice(0, 8);
+  let api: GatewayCall;
   let adminToken: string;
   let memberToken: string;
   let roomId: string;
-
-  const api = async <T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    token: string | undefined,
-    body?: unknown,
-  ): Promise<{ status: number; body: T }> => {
-    const response = await fetch(`${system.gatewayUrl}${path}`, {
-      method,
-      headers: {
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
-  };
-  const signIn = async (email: string, password: string) =>
-    (await api<{ accessToken: string }>('POST', '/v1/auth/login', undefined, { email, password })).body
-      .accessToken;
 
   beforeAll(async () => {
     receiver = createServer((request, response) => {
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString()));
       request.on('end', () => {
-        deliveries.push({ headers: request.headers, body });
+        deliveries.push({ path: request.url ?? '/', headers: request.headers, body });
         response.writeHead(204).end();
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const kafka = new Kafka({
+    ({ system, feeds, api, adminToken, memberToken, roomId } = await startSystemWithMember({
       clientId: 'e2e-notifications',
-      brokers: testStack.kafkaBrokers,
-      logLevel: logLevel.NOTHING,
-    });
-    feeds = await createFeedTopics(kafka, {
-      'room.events.v1': 'ROOM_EVENTS_TOPIC',
-      'booking.events.v1': 'BOOKING_EVENTS_TOPIC',
-      'meeting.events.v1': 'MEETING_EVENTS_TOPIC',
-      'notification.events.v1': 'NOTIFICATION_EVENTS_TOPIC',
-    });
-    // The webhook receiver is this test, on loopback: allowed here, refused by default.
-    system = await startSystem({
-      env: {
-        ...feeds.env,
-        RATE_LIMIT_IP_AUTH: '500',
-        WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
-        REMINDERS_ENABLED: 'false',
+      // The webhook receiver is this test, on loopback: allowed here, refused by default.
+      env: { RATE_LIMIT_IP_AUTH: '500', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', REMINDERS_ENABLED: 'false' },
+      member: {
+        email: `notified-${runId}@example.com`,
+        name: 'Notified',
+        password: 'correct-horse-battery-staple',
+        channels: ['email', 'in-app'],
       },
-    });
-    adminToken = await signIn('admin@roomledger.local', 'change-me-admin-password');
-    const room = await api<{ id: string }>('POST', '/v1/rooms', adminToken, {
-      name: `notify-${runId}`,
-      capacity: 4,
-      timeZone: 'Europe/Berlin',
-    });
-    roomId = room.body.id;
-    const email = `notified-${runId}@example.com`;
-    const password = 'correct-horse-battery-staple';
-    expect(
-      (
-        await api('POST', '/v1/auth/register', undefined, {
-          email,
-          name: 'Notified',
-          password,
-          timeZone: 'Europe/Berlin',
-        })
-      ).status,
-    ).toBe(201);
-    memberToken = await signIn(email, password);
-    await api('PATCH', '/v1/users/me', memberToken, {
-      preferences: { channels: ['email', 'in-app'], reminderOffsetsMinutes: [] },
-    });
-    await eventually(async () => {
-      const window = 'from=2031-02-03T00:00:00Z&to=2031-02-03T01:00:00Z';
-      const known = await api('GET', `/v1/rooms/${roomId}/availability?${window}`, memberToken);
-      if (known.status !== 200) throw new Error(`room not bookable yet: ${known.status}`);
-    }, 20_000);
+      room: { name: `notify-${runId}`, bookableOn: '2031-02-03' },
+    }));
   }, 240_000);
 
   afterAll(async () => {
@@ -201,6 +144,68 @@ describe('Notifications through the gateway, end to end', () => {
     expect((await api('DELETE', `/v1/webhooks/${created.body.subscription.id}`, memberToken)).status).toBe(
       204,
     );
+  });
+
+  it('rotates a webhook secret: the next delivery is signed with the new secret and the previous one', async () => {
+    const created = await api<{ subscription: { id: string }; secret: string }>(
+      'POST',
+      '/v1/webhooks',
+      memberToken,
+      {
+        url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/rotating`,
+        eventTypes: ['roomledger.booking.confirmed.v1'],
+      },
+    );
+    expect(created.status).toBe(201);
+    const id = created.body.subscription.id;
+
+    // Someone else's subscription is not found; a malformed id is refused at the edge.
+    const foreign = await api<{ code: string }>('POST', `/v1/webhooks/${id}/rotate-secret`, adminToken);
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.code).toBe('not_found');
+    const malformed = await api<{ code: string }>(
+      'POST',
+      '/v1/webhooks/not-an-id/rotate-secret',
+      memberToken,
+    );
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.code).toBe('validation_failed');
+
+    const rotated = await api<{
+      subscription: { id: string; status: string };
+      secret: string;
+      previousSecretExpiresAt: string;
+    }>('POST', `/v1/webhooks/${id}/rotate-secret`, memberToken);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.subscription).toMatchObject({ id, status: 'active' });
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    expect(rotated.body.secret).not.toBe(created.body.secret);
+    expect(Date.parse(rotated.body.previousSecretExpiresAt)).toBeGreaterThan(Date.now());
+
+    const booked = await api<{ id: string }>('POST', '/v1/bookings', memberToken, {
+      roomId,
+      start: '2031-02-03T11:00:00+01:00',
+      end: '2031-02-03T12:00:00+01:00',
+      title: 'Rotated',
+    });
+    expect(booked.status).toBe(201);
+    const delivery = await eventually(() => {
+      const found = deliveries.find(
+        (entry) => entry.path === '/rotating' && entry.body.includes(booked.body.id),
+      );
+      if (!found) throw new Error(`no webhook delivery yet (${deliveries.length} received)`);
+      return found;
+    }, 30_000);
+    const signature = /^t=(\d+),v1=([0-9a-f]{64}),v1=([0-9a-f]{64})$/.exec(
+      String(delivery.headers['roomledger-signature']),
+    );
+    expect(signature).not.toBeNull();
+    const hmac = (secret: string) =>
+      createHmac('sha256', secret).update(`${signature![1]}.${delivery.body}`).digest('hex');
+    expect(signature![2]).toBe(hmac(rotated.body.secret));
+    expect(signature![3]).toBe(hmac(created.body.secret));
+
+    expect((await api('DELETE', `/v1/webhooks/${id}`, memberToken)).status).toBe(204);
   });
 
   it('refuses the stream without a token', async () => {

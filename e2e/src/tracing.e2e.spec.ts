@@ -1,14 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
-  createFeedTopics,
   eventually,
   mailbox,
-  startSystem,
+  startSystemWithMember,
   testStack,
   type FeedTopics,
+  type GatewayCall,
   type RunningSystem,
 } from '@roomledger/testing';
-import { Kafka, logLevel } from 'kafkajs';
 
 /** A trace as Jaeger's query API returns it (`GET /api/traces/<id>`). */
 interface JaegerTrace {
@@ -39,48 +38,15 @@ describe('Tracing a booking end to end (Jaeger)', () => {
   let feeds: FeedTopics;
   const runId = randomUUID().slice(0, 8);
   const email = `traced-${runId}@example.com`;
+  let api: GatewayCall;
   let memberToken: string;
   let roomId: string;
 
-  const api = async <T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    token: string | undefined,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<{ status: number; body: T; headers: Headers }> => {
-    const response = await fetch(`${system!.gatewayUrl}${path}`, {
-      method,
-      headers: {
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...headers,
-      },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : {}) as T, headers: response.headers };
-  };
-  const signIn = async (address: string, password: string) =>
-    (await api<{ accessToken: string }>('POST', '/v1/auth/login', undefined, { email: address, password }))
-      .body.accessToken;
-
   beforeAll(async () => {
-    const kafka = new Kafka({
+    ({ system, feeds, api, memberToken, roomId } = await startSystemWithMember({
       clientId: 'e2e-tracing',
-      brokers: testStack.kafkaBrokers,
-      logLevel: logLevel.NOTHING,
-    });
-    feeds = await createFeedTopics(kafka, {
-      'room.events.v1': 'ROOM_EVENTS_TOPIC',
-      'booking.events.v1': 'BOOKING_EVENTS_TOPIC',
-      'meeting.events.v1': 'MEETING_EVENTS_TOPIC',
-      'notification.events.v1': 'NOTIFICATION_EVENTS_TOPIC',
-    });
-    // Tracing is on (infra/local/services.json) and exports to the test stack's Jaeger.
-    system = await startSystem({
+      // Tracing is on (infra/local/services.json) and exports to the test stack's Jaeger.
       env: {
-        ...feeds.env,
         OTEL_SDK_DISABLED: 'false',
         OTEL_EXPORTER_OTLP_ENDPOINT: testStack.otlpEndpoint,
         // Debug: the per-call and per-message lines whose trace ids this test checks.
@@ -88,32 +54,9 @@ describe('Tracing a booking end to end (Jaeger)', () => {
         RATE_LIMIT_IP_AUTH: '500',
         REMINDERS_ENABLED: 'false',
       },
-    });
-    const adminToken = await signIn('admin@roomledger.local', 'change-me-admin-password');
-    const room = await api<{ id: string }>('POST', '/v1/rooms', adminToken, {
-      name: `traced-${runId}`,
-      capacity: 4,
-      timeZone: 'Europe/Berlin',
-    });
-    expect(room.status).toBe(201);
-    roomId = room.body.id;
-    const password = 'correct-horse-battery-staple';
-    const registered = await api('POST', '/v1/auth/register', undefined, {
-      email,
-      name: 'Traced Member',
-      password,
-      timeZone: 'Europe/Berlin',
-    });
-    expect(registered.status).toBe(201);
-    memberToken = await signIn(email, password);
-    await api('PATCH', '/v1/users/me', memberToken, {
-      preferences: { channels: ['email'], reminderOffsetsMinutes: [] },
-    });
-    await eventually(async () => {
-      const window = 'from=2031-03-04T00:00:00Z&to=2031-03-04T01:00:00Z';
-      const known = await api('GET', `/v1/rooms/${roomId}/availability?${window}`, memberToken);
-      if (known.status !== 200) throw new Error(`room not bookable yet: ${known.status}`);
-    }, 30_000);
+      member: { email, name: 'Traced Member', password: 'correct-horse-battery-staple', channels: ['email'] },
+      room: { name: `traced-${runId}`, bookableOn: '2031-03-04' },
+    }));
   }, 240_000);
 
   afterAll(async () => {

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createKafka, DeadLetterHeaders } from '@roomledger/messaging';
+import { DeadLetterHeaders } from '@roomledger/messaging';
 import {
-  createFeedTopics,
-  createTestDatabase,
   eventually,
   grpcClient,
   mailbox,
@@ -11,21 +9,17 @@ import {
   uniqueGroupId,
   waitForGroupJoin,
   type CaughtMail,
-  type FeedTopics,
   type GrpcTestClient,
-  type TestDatabase,
+  type StartedService,
 } from '@roomledger/testing';
 import ICAL from 'ical.js';
-import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { pino } from 'pino';
+import type { Consumer, IHeaders, KafkaMessage } from 'kafkajs';
 // The booking service runs beside the notification service, in process, as the real producer of the
 // booking feed it consumes (services are not libraries, hence no alias), as room.int.spec.ts does.
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { startBooking } from '../../booking/src/app.module';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { configSchema as bookingConfigSchema } from '../../booking/src/config';
-import { startNotification } from './app.module';
-import { configSchema } from './config';
 import type { NotificationEventType } from './delivery-log/notification-events';
 import {
   bookingMessage,
@@ -34,9 +28,9 @@ import {
   userPayload,
   type UserProfile,
 } from './testing/feed-messages.fixtures';
+import { startNotificationHarness, type NotificationHarness } from './testing/notification-harness.fixtures';
 import { validateNotificationEvent } from './testing/notification-schemas.fixtures';
 
-type Started = Awaited<ReturnType<typeof startTestService>>;
 interface Tapped {
   topic: string;
   message: KafkaMessage;
@@ -50,13 +44,9 @@ interface Tapped {
  * topic copies and consumer groups; mails are told apart by this run's addresses.
  */
 describe('The notification service', () => {
-  let database: TestDatabase;
-  let kafka: Kafka;
-  let producer: Producer;
-  let feeds: FeedTopics;
+  let notification: NotificationHarness;
   let tap: Consumer;
-  let booking: Started;
-  let notification: Started;
+  let booking: StartedService;
   let bookings: GrpcTestClient;
   const tapped: Tapped[] = [];
   const runId = randomUUID().slice(0, 8);
@@ -66,21 +56,12 @@ describe('The notification service', () => {
   const at = (minutes: number) => new Date(day0 + minutes * 60_000).toISOString().replace('.000Z', 'Z');
 
   beforeAll(async () => {
-    database = await createTestDatabase('rl_notification');
-    kafka = createKafka({
-      clientId: 'notification-it',
-      brokers: testStack.kafkaBrokers,
-      logger: pino({ level: 'error' }),
+    // reminders.int.spec.ts runs reminders on a queue of its own; here they are off.
+    notification = await startNotificationHarness({
+      name: 'notify',
+      feeds: { 'room.events.v1': 'ROOM_EVENTS_TOPIC' },
     });
-    feeds = await createFeedTopics(kafka, {
-      'room.events.v1': 'ROOM_EVENTS_TOPIC',
-      'booking.events.v1': 'BOOKING_EVENTS_TOPIC',
-      'meeting.events.v1': 'MEETING_EVENTS_TOPIC',
-      'user.events.v1': 'USER_EVENTS_TOPIC',
-      'notification.events.v1': 'NOTIFICATION_EVENTS_TOPIC',
-    });
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    const { kafka, feeds, database } = notification;
 
     // A plain consumer reading what travels: the booking feed, its dead letters, the notification events.
     tap = kafka.consumer({ groupId: uniqueGroupId('notification-tap') });
@@ -112,17 +93,6 @@ describe('The notification service', () => {
         ...feeds.env,
       },
     });
-    notification = await startTestService({
-      schema: configSchema,
-      start: startNotification,
-      service: 'notification',
-      env: {
-        DATABASE_URL: database.url,
-        NOTIFICATION_GROUP_ID: uniqueGroupId('notification-it'),
-        REMINDERS_ENABLED: 'false', // reminders.int.spec.ts runs them on its own queue
-        ...feeds.env,
-      },
-    });
     bookings = grpcClient(
       booking.grpcAddress,
       'roomledger/booking/v1/booking.proto',
@@ -130,54 +100,34 @@ describe('The notification service', () => {
     );
 
     // The room comes from the room feed, as in production; then the booking service books in it.
-    await producer.send({ topic: feeds.topic('room.events.v1'), messages: [roomRegistered(roomId)] });
+    await notification.publish('room.events.v1', roomRegistered(roomId));
     await eventually(
       () => bookings.call('GetRoomAvailability', { roomId, from: at(0), to: at(60) }, as('x')),
       30_000,
     );
-    await eventually(async () => {
-      const report = (await (await fetch(`${notification.httpUrl}/health/ready`)).json()) as {
-        checks: { read_model?: { intake?: string } };
-      };
-      expect(report.checks.read_model?.intake).toBe('running');
-    }, 30_000);
   });
 
   afterAll(async () => {
     bookings?.close();
-    await notification?.close();
     await booking?.close();
     await tap?.disconnect();
-    await producer?.disconnect();
-    await feeds?.delete();
-    await database?.drop();
+    await notification?.stop();
   });
 
   const as = (userId: string) => ({ 'x-roomledger-user-id': userId, 'x-roomledger-roles': 'member' });
 
-  /** A user as the user service announces them, and (unless told otherwise) once the directory has them. */
-  const register = async (overrides: Partial<UserProfile> = {}): Promise<UserProfile> => {
-    const userId = randomUUID();
-    const user: UserProfile = {
-      userId,
-      version: 1,
-      email: `notify-${runId}-${userId.slice(0, 8)}@example.test`,
-      name: 'Ada Lovelace',
-      timeZone: 'Europe/Berlin',
-      ...overrides,
-    };
-    await producer.send({
-      topic: feeds.topic('user.events.v1'),
-      messages: [userMessage('registered', userPayload('registered', user))],
-    });
-    await eventually(async () => expect(await directoryEntry(userId)).toHaveLength(1));
-    return user;
-  };
   const directoryEntry = async (userId: string) =>
-    (await database.pool.query('select * from notification.recipients where user_id = $1', [userId])).rows;
+    (
+      await notification.database.pool.query('select * from notification.recipients where user_id = $1', [
+        userId,
+      ])
+    ).rows;
   const inboxHas = async (eventId: string) =>
-    (await database.pool.query('select 1 from notification.inbox where event_id = $1', [eventId]))
-      .rowCount === 1;
+    (
+      await notification.database.pool.query('select 1 from notification.inbox where event_id = $1', [
+        eventId,
+      ])
+    ).rowCount === 1;
 
   let slot = 0;
   /** A booking made through the real booking service, and the feed message it published. */
@@ -193,7 +143,7 @@ describe('The notification service', () => {
     eventually(() => {
       const found = tapped.find(
         (each) =>
-          each.topic === feeds.topic('booking.events.v1') &&
+          each.topic === notification.feeds.topic('booking.events.v1') &&
           each.header('ce_subject') === bookingId &&
           each.header('ce_type') === `roomledger.booking.${name}.v1`,
       );
@@ -202,7 +152,7 @@ describe('The notification service', () => {
     }, 30_000);
   const notificationEvents = (recipientId: string) =>
     tapped
-      .filter((each) => each.topic === feeds.topic('notification.events.v1'))
+      .filter((each) => each.topic === notification.feeds.topic('notification.events.v1'))
       .map((each) => ({
         type: each
           .header('ce_type')
@@ -212,7 +162,7 @@ describe('The notification service', () => {
       }))
       .filter((event) => event.value.recipientId === recipientId);
   const metric = async (name: string, labels: Record<string, string>): Promise<number> => {
-    const exposition = await (await fetch(`${notification.httpUrl}/metrics`)).text();
+    const exposition = await (await fetch(`${notification.service.httpUrl}/metrics`)).text();
     const line = exposition
       .split('\n')
       .find(
@@ -241,7 +191,7 @@ describe('The notification service', () => {
     let made: Awaited<ReturnType<typeof bookDirectly>>;
 
     beforeAll(async () => {
-      ada = await register();
+      ada = await notification.register();
       made = await bookDirectly(ada.userId);
     });
 
@@ -255,9 +205,10 @@ describe('The notification service', () => {
         outcome: 'duplicate',
       });
       const { message } = made.confirmed;
-      await producer.send({
-        topic: feeds.topic('booking.events.v1'),
-        messages: [{ key: message.key, value: message.value, headers: message.headers as IHeaders }],
+      await notification.publish('booking.events.v1', {
+        key: message.key,
+        value: message.value,
+        headers: message.headers as IHeaders,
       });
       await eventually(async () =>
         expect(
@@ -266,7 +217,7 @@ describe('The notification service', () => {
       );
       await pause(1_000);
       expect(await mailbox.to(ada.email)).toHaveLength(1);
-      const { rows } = await database.pool.query(
+      const { rows } = await notification.database.pool.query(
         'select status, attempts from notification.deliveries where recipient_id = $1',
         [ada.userId],
       );
@@ -334,7 +285,7 @@ describe('The notification service', () => {
   });
 
   it('shows times on the recipient’s clock', async () => {
-    const ravi = await register({ timeZone: 'Asia/Kolkata', name: 'Ravi' });
+    const ravi = await notification.register({ timeZone: 'Asia/Kolkata', name: 'Ravi' });
     const made = await bookDirectly(ravi.userId, 14 * 60); // 14:00–15:00 UTC tomorrow
     const [mail] = await mailbox.waitFor(ravi.email, 1);
     // Kolkata is UTC+05:30 all year: 14:00 UTC is 19:30 there.
@@ -348,7 +299,7 @@ describe('The notification service', () => {
   });
 
   it('mails the organizer of a hold that expired', async () => {
-    const bob = await register({ name: 'Bob' });
+    const bob = await notification.register({ name: 'Bob' });
     const hold = await bookings.call<{ id: string }>(
       'PlaceHold',
       { roomId, start: at(60 * 30), end: at(60 * 31), title: `Hold ${runId}`, ttlSeconds: 1 },
@@ -362,12 +313,12 @@ describe('The notification service', () => {
   });
 
   it('sends no e-mail to someone who turned e-mail off', async () => {
-    const carol = await register({ channels: ['in-app'] });
+    const carol = await notification.register({ channels: ['in-app'] });
     const made = await bookDirectly(carol.userId);
     await eventually(async () => expect(await inboxHas(made.confirmed.header('ce_id'))).toBe(true));
     await pause(1_000);
     expect(await mailbox.to(carol.email)).toEqual([]);
-    const { rows } = await database.pool.query(
+    const { rows } = await notification.database.pool.query(
       'select 1 from notification.deliveries where recipient_id = $1',
       [carol.userId],
     );
@@ -375,15 +326,15 @@ describe('The notification service', () => {
   });
 
   it('removes an erased user from the directory for good, and mails them nothing more', async () => {
-    const dave = await register({ name: 'Dave' });
-    await producer.send({
-      topic: feeds.topic('user.events.v1'),
-      messages: [userMessage('erased', { userId: dave.userId, occurredAt: new Date().toISOString() })],
-    });
+    const dave = await notification.register({ name: 'Dave' });
+    await notification.publish(
+      'user.events.v1',
+      userMessage('erased', { userId: dave.userId, occurredAt: new Date().toISOString() }),
+    );
     await eventually(async () => expect(await directoryEntry(dave.userId)).toEqual([]));
     // A late profile event (a redelivery, a replay) does not bring the data back.
     const late = userMessage('updated', userPayload('updated', { ...dave, version: 2 }));
-    await producer.send({ topic: feeds.topic('user.events.v1'), messages: [late] });
+    await notification.publish('user.events.v1', late);
     await eventually(async () => expect(await inboxHas(String((late.headers as IHeaders).ce_id))).toBe(true));
     expect(await directoryEntry(dave.userId)).toEqual([]);
 
@@ -397,7 +348,7 @@ describe('The notification service', () => {
   });
 
   it('dead-letters malformed messages and still processes the next one on their partition', async () => {
-    const erin = await register({ name: 'Erin' });
+    const erin = await notification.register({ name: 'Erin' });
     const key = `r${runId}-poison`; // one key: one partition, in this order
     const good = bookingPayload('confirmed', {
       bookingId: randomUUID(),
@@ -413,17 +364,20 @@ describe('The notification service', () => {
     const notJson = { ...bookingMessage('confirmed', good), value: '{"bookingId": ' };
     const { bookingId: _, ...withoutId } = good;
     const breaksContract = { ...bookingMessage('confirmed', withoutId as never), key };
-    await producer.send({
-      topic: feeds.topic('booking.events.v1'),
-      messages: [notJson, breaksContract, bookingMessage('confirmed', good)],
-    });
+    await notification.publish(
+      'booking.events.v1',
+      notJson,
+      breaksContract,
+      bookingMessage('confirmed', good),
+    );
 
     const [mail] = await mailbox.waitFor(erin.email, 1, 30_000);
     expect(mail.subject).toMatch(/^Booking confirmed: After the poison/);
     const dead = await eventually(() => {
       const found = tapped.filter(
         (each) =>
-          each.topic === `${feeds.topic('booking.events.v1')}.dlq` && String(each.message.key) === key,
+          each.topic === `${notification.feeds.topic('booking.events.v1')}.dlq` &&
+          String(each.message.key) === key,
       );
       expect(found).toHaveLength(2);
       return found;
@@ -446,22 +400,17 @@ describe('The notification service', () => {
   // Meeting notices themselves: meeting/meetings.int.spec.ts.
   it('dead-letters a meeting event that breaks the contract, like a booking event', async () => {
     const id = randomUUID();
-    await producer.send({
-      topic: feeds.topic('meeting.events.v1'),
-      messages: [
-        {
-          key: 'm-1',
-          value: JSON.stringify({ meetingId: 'm-1' }),
-          headers: {
-            ce_specversion: '1.0',
-            ce_id: id,
-            ce_type: 'roomledger.meeting.scheduled.v1',
-            ce_source: '/roomledger/booking',
-            ce_time: new Date().toISOString(),
-            ce_subject: 'm-1',
-          },
-        },
-      ],
+    await notification.publish('meeting.events.v1', {
+      key: 'm-1',
+      value: JSON.stringify({ meetingId: 'm-1' }),
+      headers: {
+        ce_specversion: '1.0',
+        ce_id: id,
+        ce_type: 'roomledger.meeting.scheduled.v1',
+        ce_source: '/roomledger/booking',
+        ce_time: new Date().toISOString(),
+        ce_subject: 'm-1',
+      },
     });
     await eventually(
       async () => expect(await metric('notification_dlq_messages_total', { feed: 'meeting' })).toBe(1),

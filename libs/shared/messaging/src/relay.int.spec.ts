@@ -8,14 +8,13 @@ import {
   deleteTopics,
   eventually,
   freePort,
+  plainConsumers,
   scrapedValue,
   testStack,
-  uniqueGroupId,
   uniqueTopicName,
-  waitForGroupJoin,
   type TestDatabase,
 } from '@roomledger/testing';
-import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { trackLag } from '@roomledger/observability';
 import { Registry } from 'prom-client';
@@ -26,14 +25,6 @@ import type { IntegrationMessage } from './relay-message';
 
 const logger = pino({ level: 'silent' });
 const SOURCE = '/roomledger/booking';
-
-interface Received {
-  key: string;
-  value: unknown;
-  headers: Record<string, string>;
-  partition: number;
-  offset: string;
-}
 
 /** The booking service's mapping, reduced to what these tests need. */
 function mapBookingEvent(event: RecordedEvent): IntegrationMessage | null {
@@ -58,10 +49,6 @@ function confirmed(n: number, metadata: Record<string, string> = {}): NewEvent {
   return { eventId: randomUUID(), type: 'BookingConfirmed', data: { bookingId: `b-${n}`, n }, metadata };
 }
 
-function headersOf(headers: IHeaders | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name, String(value)]));
-}
-
 describe('relay (event store → Kafka)', () => {
   let database: TestDatabase;
   let store: PostgresEventStore;
@@ -72,7 +59,7 @@ describe('relay (event store → Kafka)', () => {
     logLevel: logLevel.NOTHING,
   });
   const topics: string[] = [];
-  const consumers: Consumer[] = [];
+  const consumers = plainConsumers(adminKafka, 'relay');
   const relays: Relay[] = [];
 
   beforeAll(async () => {
@@ -82,7 +69,7 @@ describe('relay (event store → Kafka)', () => {
 
   afterEach(async () => {
     await Promise.all(relays.splice(0).map((relay) => relay.stop()));
-    await Promise.all(consumers.splice(0).map((consumer) => consumer.disconnect()));
+    await consumers.disconnect();
   });
 
   afterAll(async () => {
@@ -96,29 +83,6 @@ describe('relay (event store → Kafka)', () => {
     await createTopics(adminKafka, [topic], partitions);
     topics.push(topic);
     return topic;
-  }
-
-  /** A plain consumer reading the topic from its beginning; returns the live list of what arrived. */
-  async function consume(topic: string): Promise<Received[]> {
-    const received: Received[] = [];
-    const consumer = adminKafka.consumer({ groupId: uniqueGroupId('relay') });
-    consumers.push(consumer);
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const joined = waitForGroupJoin(consumer);
-    await consumer.run({
-      eachMessage: async ({ message, partition }) => {
-        received.push({
-          key: message.key?.toString() ?? '',
-          value: JSON.parse(message.value?.toString() ?? 'null'),
-          headers: headersOf(message.headers),
-          partition,
-          offset: message.offset,
-        });
-      },
-    });
-    await joined;
-    return received;
   }
 
   async function start(
@@ -161,7 +125,7 @@ describe('relay (event store → Kafka)', () => {
 
   it('publishes each public event keyed by room, in stream order, with CloudEvents headers and the traceparent; internal events stay inside', async () => {
     const topic = await freshTopic();
-    const received = await consume(topic);
+    const received = await consumers.consume(topic);
     const category = uniqueCategory();
     const rooms: string[] = [randomUUID(), randomUUID(), randomUUID()];
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -226,7 +190,7 @@ describe('relay (event store → Kafka)', () => {
 
   it('resumes from its checkpoint after a stop mid-way: every event arrives, none twice after a clean stop', async () => {
     const topic = await freshTopic();
-    const received = await consume(topic);
+    const received = await consumers.consume(topic);
     const name = `booking-${randomUUID()}`;
     const category = uniqueCategory();
     const { ids } = await appendConfirmed(200, (i) => `${category}-room${i % 10}`);
@@ -266,7 +230,7 @@ describe('relay (event store → Kafka)', () => {
 
   it('does not move the checkpoint while Kafka is unreachable; a relay that reaches Kafka then publishes everything', async () => {
     const topic = await freshTopic();
-    const received = await consume(topic);
+    const received = await consumers.consume(topic);
     const name = `booking-${randomUUID()}`;
     const category = uniqueCategory();
     const { ids, last } = await appendConfirmed(30, () => `${category}-${randomUUID()}`);
@@ -301,7 +265,7 @@ describe('relay (event store → Kafka)', () => {
 
   it('re-sends, never loses, a batch Kafka acknowledged whose checkpoint write failed (at-least-once)', async () => {
     const topic = await freshTopic();
-    const received = await consume(topic);
+    const received = await consumers.consume(topic);
     const name = `booking-${randomUUID()}`;
     const category = uniqueCategory();
     const { ids, last } = await appendConfirmed(10, (i) => `${category}-room${i % 3}`);
@@ -330,7 +294,7 @@ describe('relay (event store → Kafka)', () => {
 
   it('with a lease, publishes once from two instances; the standby takes over from the checkpoint when the leader stops', async () => {
     const topic = await freshTopic();
-    const received = await consume(topic);
+    const received = await consumers.consume(topic);
     const category = uniqueCategory();
     const name = `leased-${category}`;
     const lease = { leaderPool: database.pool, leaseRetryMs: 100 };

@@ -4,24 +4,17 @@ import {
   createTopics,
   deleteTopics,
   eventually,
+  plainConsumers,
   testStack,
-  uniqueGroupId,
   uniqueTopicName,
-  waitForGroupJoin,
   type TestDatabase,
 } from '@roomledger/testing';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { createKafka } from './kafka';
 import { TableOutboxRelay, type TableOutboxRelayOptions } from './table-outbox-relay';
 
 const logger = pino({ level: 'silent' });
-
-interface Received {
-  key: string;
-  value: { n: number };
-  headers: Record<string, string>;
-}
 
 /**
  * The table outbox relay on real PostgreSQL and Kafka, on outbox tables of the shape the user and
@@ -36,7 +29,7 @@ describe('The table outbox relay', () => {
     logLevel: logLevel.NOTHING,
   });
   const topics: string[] = [];
-  const consumers: Consumer[] = [];
+  const consumers = plainConsumers(admin, 'table-outbox');
   const relays: TableOutboxRelay[] = [];
   let tables = 0;
 
@@ -46,7 +39,7 @@ describe('The table outbox relay', () => {
 
   afterEach(async () => {
     await Promise.all(relays.splice(0).map((relay) => relay.stop()));
-    await Promise.all(consumers.splice(0).map((consumer) => consumer.disconnect()));
+    await consumers.disconnect();
   });
 
   afterAll(async () => {
@@ -112,29 +105,6 @@ describe('The table outbox relay', () => {
     return topic;
   }
 
-  /** A plain consumer reading the topic from its beginning; returns the live list of what arrived. */
-  async function consume(topic: string): Promise<Received[]> {
-    const received: Received[] = [];
-    const consumer = admin.consumer({ groupId: uniqueGroupId('table-outbox') });
-    consumers.push(consumer);
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const joined = waitForGroupJoin(consumer);
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        received.push({
-          key: String(message.key),
-          value: JSON.parse(String(message.value)) as { n: number },
-          headers: Object.fromEntries(
-            Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
-          ),
-        });
-      },
-    });
-    await joined;
-    return received;
-  }
-
   function start(options: Partial<TableOutboxRelayOptions> & { table: string; topic: string }) {
     const relay = new TableOutboxRelay({
       pool: database.pool,
@@ -155,7 +125,7 @@ describe('The table outbox relay', () => {
   it('publishes in position order, as CloudEvents in the trace stored with each row, and marks them', async () => {
     const table = await outboxTable();
     const topic = await freshTopic();
-    const received = await consume(topic);
+    const received = await consumers.consume<{ n: number }>(topic);
     const orderId = randomUUID();
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     const first = await write(table, orderId, 1, { traceparent, tracestate: 'vendor=1' });
@@ -196,7 +166,7 @@ describe('The table outbox relay', () => {
     expect(relay.status().published).toBe(0);
 
     await createTopics(admin, [topic], 3);
-    const received = await consume(topic);
+    const received = await consumers.consume<{ n: number }>(topic);
     await eventually(
       () => expect(received.map((message) => message.value.n)).toEqual([1, 2, 3]),
       120_000,
@@ -209,7 +179,7 @@ describe('The table outbox relay', () => {
   it('is woken by the NOTIFY of its table’s trigger, for rows any instance wrote', async () => {
     const table = await outboxTable('shop_outbox_test');
     const topic = await freshTopic();
-    const received = await consume(topic);
+    const received = await consumers.consume<{ n: number }>(topic);
     const relay = start({ table, topic, notifyChannel: 'shop_outbox_test' });
     await eventually(() => expect(relay.status().role).toBe('leader'));
     await write(table, randomUUID(), 1);
@@ -223,7 +193,7 @@ describe('The table outbox relay', () => {
   it('is woken in-process by wake() when the table has no trigger', async () => {
     const table = await outboxTable();
     const topic = await freshTopic();
-    const received = await consume(topic);
+    const received = await consumers.consume<{ n: number }>(topic);
     const relay = start({ table, topic });
     await eventually(() => expect(relay.status().role).toBe('leader'));
     await write(table, randomUUID(), 1);

@@ -9,5 +9,6 @@ export * from './services';
 export * from './service-health';
 export * from './system';
 export * from './mail';
+export * from './gateway';
 export * from './grpc';
 export * from './metrics';

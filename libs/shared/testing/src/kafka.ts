@@ -1,4 +1,4 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, IHeaders, Kafka } from 'kafkajs';
 import { uniqueSuffix } from './stack';
 
 export function uniqueTopicName(prefix: string): string {
@@ -49,6 +49,57 @@ export function waitForGroupJoin(consumer: Consumer, timeoutMs = 30_000): Promis
       resolve();
     });
   });
+}
+
+/** A message as a plain consumer read it: key and headers as text, the value parsed from its JSON. */
+export interface ConsumedMessage<T = unknown> {
+  key: string;
+  value: T;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+}
+
+/** Plain kafkajs consumers, as another team's service would run them, each in a group of its own. */
+export interface PlainConsumers {
+  /** Reads `topic` from its beginning; resolves once joined, with the live list of what arrives. */
+  consume<T = unknown>(topic: string): Promise<ConsumedMessage<T>[]>;
+  /** Disconnects every consumer started so far. */
+  disconnect(): Promise<void>;
+}
+
+export function plainConsumers(kafka: Kafka, groupPrefix: string): PlainConsumers {
+  const running: Consumer[] = [];
+  return {
+    async consume<T>(topic: string) {
+      const received: ConsumedMessage<T>[] = [];
+      const consumer = kafka.consumer({ groupId: uniqueGroupId(groupPrefix) });
+      running.push(consumer);
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const joined = waitForGroupJoin(consumer);
+      await consumer.run({
+        eachMessage: async ({ message, partition }) => {
+          received.push({
+            key: message.key?.toString() ?? '',
+            value: JSON.parse(message.value?.toString() ?? 'null') as T,
+            headers: textHeaders(message.headers),
+            partition,
+            offset: message.offset,
+          });
+        },
+      });
+      await joined;
+      return received;
+    },
+    async disconnect() {
+      await Promise.all(running.splice(0).map((consumer) => consumer.disconnect()));
+    },
+  };
+}
+
+function textHeaders(headers: IHeaders | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name, String(value)]));
 }
 
 /** A test's own copies of public topics (each with its `.dlq`), and the service settings that point at them. */

@@ -1,5 +1,11 @@
-import type { MeetingEventType } from '@roomledger/contracts';
-import { meetingPayload, publicMeeting, type MeetingState } from '../testing/feed-messages.fixtures';
+import {
+  meetingFeed,
+  meetingPeople,
+  organizerCancels,
+  organizerUpdates,
+  publicMeeting,
+  sprintPlanning,
+} from '../testing/feed-messages.fixtures';
 import {
   ContractViolation,
   meetingNotices,
@@ -10,36 +16,12 @@ import {
 } from './index';
 
 describe('Notices from the meeting feed', () => {
-  const organizer = '11111111-1111-4111-8111-111111111111';
-  const bea = '22222222-2222-4222-8222-222222222222';
-  const cy = '33333333-3333-4333-8333-333333333333';
-  const meetingId = 'c56a4180-65aa-42ec-a945-5fd21dec0538';
-  const planning: MeetingState = {
-    meetingId,
-    organizerId: organizer,
-    title: 'Sprint planning',
-    attendees: [
-      { userId: organizer, required: true, response: 'accepted' },
-      { userId: bea, required: true, response: 'needs-action' },
-      { email: 'Guest@Example.com', required: false, response: 'needs-action' },
-    ],
-    start: '2026-03-02T08:00:00Z',
-    end: '2026-03-02T09:00:00Z',
-    timeZone: 'Europe/Berlin',
-    recurrence: {
-      rule: { frequency: 'weekly', byWeekday: ['mon'] },
-      exdates: [],
-      rrule: 'FREQ=WEEKLY;BYDAY=MO;COUNT=10',
-    },
-    sequence: 0,
-  };
-  let revision = 0;
-  const event = (name: MeetingEventType, data: Record<string, unknown>) => ({
-    id: `event-${(revision += 1)}`,
-    type: `roomledger.meeting.${name}.v1`,
-    subject: meetingId,
-    data: meetingPayload(name, { occurredAt: '2026-02-27T15:00:00Z', streamRevision: revision, ...data }),
+  const { olga: organizer, bea, cy } = meetingPeople;
+  const planning = sprintPlanning({
+    guest: { email: 'Guest@Example.com', required: false, response: 'needs-action' },
   });
+  const { meetingId } = planning;
+  let event = meetingFeed(meetingId);
   const scheduled = () =>
     meetingNotices(
       event('scheduled', { ...publicMeeting(planning), scheduledBy: organizer, streamRevision: 0 }),
@@ -49,7 +31,7 @@ describe('Notices from the meeting feed', () => {
     notices.map((notice) => [notice.kind, notice.audience, notice.guests]);
 
   beforeEach(() => {
-    revision = 0;
+    event = meetingFeed(meetingId);
   });
 
   describe('When a meeting is scheduled', () => {
@@ -73,23 +55,23 @@ describe('Notices from the meeting feed', () => {
     it('tells everyone of a change and tells those taken off that they are', () => {
       const before = known();
       const { meeting, notices } = meetingNotices(
-        event('updated', {
-          meetingId,
-          organizerId: organizer,
-          sequence: 1,
-          scope: 'all',
-          changed: ['start', 'end', 'attendees'],
-          timeChanged: true,
-          updatedBy: organizer,
-          meeting: publicMeeting({
-            ...planning,
-            attendees: [planning.attendees[0]!, { userId: cy, required: true, response: 'needs-action' }],
-            start: '2026-03-02T09:00:00Z',
-            end: '2026-03-02T10:00:00Z',
+        event(
+          'updated',
+          organizerUpdates(planning, {
             sequence: 1,
+            scope: 'all',
+            changed: ['start', 'end', 'attendees'],
+            timeChanged: true,
+            meeting: publicMeeting({
+              ...planning,
+              attendees: [planning.attendees[0]!, { userId: cy, required: true, response: 'needs-action' }],
+              start: '2026-03-02T09:00:00Z',
+              end: '2026-03-02T10:00:00Z',
+              sequence: 1,
+            }),
+            removedAttendees: [{ userId: bea }, { email: 'guest@example.com' }],
           }),
-          removedAttendees: [{ userId: bea }, { email: 'guest@example.com' }],
-        }),
+        ),
         before,
       );
       expect(audiences(notices)).toEqual([
@@ -107,20 +89,20 @@ describe('Notices from the meeting feed', () => {
 
     it('keeps a change of one occurrence as its override, and tells everyone', () => {
       const { meeting, notices } = meetingNotices(
-        event('updated', {
-          meetingId,
-          organizerId: organizer,
-          sequence: 1,
-          scope: 'this',
-          changed: ['start', 'end'],
-          timeChanged: true,
-          updatedBy: organizer,
-          occurrence: {
-            originalStart: '2026-03-09T08:00:00Z',
-            start: '2026-03-09T10:00:00Z',
-            end: '2026-03-09T11:00:00Z',
-          },
-        }),
+        event(
+          'updated',
+          organizerUpdates(planning, {
+            sequence: 1,
+            scope: 'this',
+            changed: ['start', 'end'],
+            timeChanged: true,
+            occurrence: {
+              originalStart: '2026-03-09T08:00:00Z',
+              start: '2026-03-09T10:00:00Z',
+              end: '2026-03-09T11:00:00Z',
+            },
+          }),
+        ),
         known(),
       );
       expect(audiences(notices)).toEqual([['meeting-updated', [organizer, bea], ['guest@example.com']]]);
@@ -157,14 +139,7 @@ describe('Notices from the meeting feed', () => {
       ],
     ] as const)('tells everyone of a cancellation of scope %s', (scope, extra, check) => {
       const { meeting, notices } = meetingNotices(
-        event('cancelled', {
-          meetingId,
-          organizerId: organizer,
-          sequence: 2,
-          scope,
-          cancelledBy: organizer,
-          ...extra,
-        }),
+        event('cancelled', organizerCancels(planning, { sequence: 2, scope, ...extra })),
         known(),
       );
       expect(audiences(notices)).toEqual([['meeting-cancelled', [organizer, bea], ['guest@example.com']]]);
@@ -244,13 +219,7 @@ describe('Notices from the meeting feed', () => {
 
     it('ignores an event older than its copy', () => {
       const copy = { ...known(), revision: 5 };
-      const late = event('cancelled', {
-        meetingId,
-        organizerId: organizer,
-        sequence: 2,
-        scope: 'all',
-        cancelledBy: organizer,
-      });
+      const late = event('cancelled', organizerCancels(planning, { sequence: 2, scope: 'all' }));
       const replayed = meetingNotices({ ...late, data: { ...late.data, streamRevision: 4 } }, copy);
       expect(replayed).toEqual({ meeting: copy, notices: [] });
     });

@@ -6,7 +6,14 @@ import {
   type MeetingFacts,
   type Recipient,
 } from '../domain';
-import { meetingPayload, publicMeeting, type MeetingState } from '../testing/feed-messages.fixtures';
+import {
+  meetingFeed,
+  meetingPeople,
+  organizerCancels,
+  organizerUpdates,
+  publicMeeting,
+  sprintPlanning,
+} from '../testing/feed-messages.fixtures';
 import { renderInvite } from './calendar';
 
 /**
@@ -14,9 +21,7 @@ import { renderInvite } from './calendar';
  * person, the calendar written with ical-generator and read back with ical.js.
  */
 describe("A meeting's calendar messages", () => {
-  const organizerId = '11111111-1111-4111-8111-111111111111';
-  const beaId = '22222222-2222-4222-8222-222222222222';
-  const meetingId = 'c56a4180-65aa-42ec-a945-5fd21dec0538';
+  const { olga: organizerId, bea: beaId } = meetingPeople;
   const sender = { name: 'roomledger', email: 'no-reply@roomledger.local' };
   const bea: Recipient = {
     userId: beaId,
@@ -31,46 +36,20 @@ describe("A meeting's calendar messages", () => {
     [organizerId, { name: 'Olga Organizer', email: 'olga@example.org' }],
     [beaId, { name: bea.name, email: bea.email }],
   ]);
-  const series: MeetingState = {
-    meetingId,
-    organizerId,
-    title: 'Sprint planning',
-    attendees: [
-      { userId: organizerId, required: true, response: 'accepted' },
-      { userId: beaId, required: true, response: 'needs-action' },
-      { email: 'guest@example.com', required: false, response: 'tentative' },
-    ],
+  // 09:00 in Berlin (CET), weekly on Mondays; the 16 March occurrence cancelled.
+  const series = sprintPlanning({
+    guest: { email: 'guest@example.com', required: false, response: 'tentative' },
     room: { roomId: 'spree-3', bookingId: 'd9428888-122b-4d1e-8fd8-1c5a1b1a0f55' },
-    // 09:00 in Berlin (CET), weekly on Mondays; the 16 March occurrence cancelled.
-    start: '2026-03-02T08:00:00Z',
-    end: '2026-03-02T09:00:00Z',
-    timeZone: 'Europe/Berlin',
     recurrence: {
       rule: { frequency: 'weekly', byWeekday: ['mon'], count: 10 },
       exdates: ['2026-03-16T08:00:00Z'],
       rrule: 'FREQ=WEEKLY;BYDAY=MO;COUNT=10',
     },
-    sequence: 0,
-  };
-  let revision = 0;
-  const apply = (
-    name: Parameters<typeof meetingPayload>[0],
-    data: Record<string, unknown>,
-    known?: MeetingFacts,
-  ) =>
-    meetingNotices(
-      {
-        id: `event-${revision}`,
-        type: `roomledger.meeting.${name}.v1`,
-        subject: meetingId,
-        data: meetingPayload(name, {
-          occurredAt: '2026-02-27T15:00:00Z',
-          streamRevision: (revision += 1),
-          ...data,
-        }),
-      },
-      known,
-    );
+  });
+  const { meetingId } = series;
+  const event = meetingFeed(meetingId);
+  const apply = (name: Parameters<typeof event>[0], data: Record<string, unknown>, known?: MeetingFacts) =>
+    meetingNotices(event(name, data), known);
   const invitation = apply('scheduled', { ...publicMeeting(series), scheduledBy: organizerId });
   const parse = (invite: MeetingCalendar) => {
     const text = renderInvite(invite, sender);
@@ -126,20 +105,17 @@ describe("A meeting's calendar messages", () => {
   it('moves one occurrence with a REQUEST naming it by RECURRENCE-ID, at a higher SEQUENCE', () => {
     const moved = apply(
       'updated',
-      {
-        meetingId,
-        organizerId,
+      organizerUpdates(series, {
         sequence: 1,
         scope: 'this',
         changed: ['start', 'end'],
         timeChanged: true,
-        updatedBy: organizerId,
         occurrence: {
           originalStart: '2026-03-09T08:00:00Z',
           start: '2026-03-09T12:00:00Z',
           end: '2026-03-09T13:00:00Z',
         },
-      },
+      }),
       invitation.meeting,
     );
     const { calendar, events, text } = mailFor(moved.notices[0]!);
@@ -154,16 +130,13 @@ describe("A meeting's calendar messages", () => {
   it('cancels one occurrence with METHOD:CANCEL and its RECURRENCE-ID, and the whole meeting without', () => {
     const one = apply(
       'cancelled',
-      {
-        meetingId,
-        organizerId,
+      organizerCancels(series, {
         sequence: 2,
         scope: 'this',
-        cancelledBy: organizerId,
         originalStart: '2026-03-23T08:00:00Z',
         start: '2026-03-23T08:00:00Z',
         end: '2026-03-23T09:00:00Z',
-      },
+      }),
       invitation.meeting,
     );
     const occurrence = mailFor(one.notices[0]!);
@@ -172,11 +145,7 @@ describe("A meeting's calendar messages", () => {
     expect(occurrence.events[0]!.component.getFirstPropertyValue('status')).toBe('CANCELLED');
     expect(occurrence.events[0]!.sequence).toBe(2);
 
-    const all = apply(
-      'cancelled',
-      { meetingId, organizerId, sequence: 3, scope: 'all', cancelledBy: organizerId },
-      one.meeting,
-    );
+    const all = apply('cancelled', organizerCancels(series, { sequence: 3, scope: 'all' }), one.meeting);
     const whole = mailFor(all.notices[0]!);
     expect(whole.calendar.getFirstPropertyValue('method')).toBe('CANCEL');
     expect(whole.events[0]!.uid).toBe(`${meetingId}@roomledger`);
@@ -188,15 +157,12 @@ describe("A meeting's calendar messages", () => {
   it('ends the series with a REQUEST carrying UNTIL when the rest of it is cancelled', () => {
     const rest = apply(
       'cancelled',
-      {
-        meetingId,
-        organizerId,
+      organizerCancels(series, {
         sequence: 2,
         scope: 'following',
-        cancelledBy: organizerId,
         originalStart: '2026-03-23T08:00:00Z',
         until: '2026-03-23T07:59:59Z',
-      },
+      }),
       invitation.meeting,
     );
     const { calendar, events } = mailFor(rest.notices[0]!);

@@ -1,38 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { createKafka } from '@roomledger/messaging';
-import {
-  createFeedTopics,
-  createTestDatabase,
-  eventually,
-  mailbox,
-  startTestService,
-  testStack,
-  uniqueGroupId,
-  uniqueSuffix,
-  type CaughtMail,
-  type FeedTopics,
-  type TestDatabase,
-} from '@roomledger/testing';
+import { eventually, mailbox, type CaughtMail } from '@roomledger/testing';
 import ICAL from 'ical.js';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import type { Kafka, Producer } from 'kafkajs';
-import { pino } from 'pino';
-import { startNotification } from '../app.module';
-import { configSchema } from '../config';
 import {
   meetingMessage,
+  organizerCancels,
+  organizerUpdates,
   publicMeeting,
-  userMessage,
-  userPayload,
   type MeetingState,
   type UserProfile,
 } from '../testing/feed-messages.fixtures';
-
-type Started = Awaited<ReturnType<typeof startTestService>>;
-
-/** An offset "minute" lasts this long here, so a reminder `n minutes` before fires n seconds before. */
-const MINUTE_MS = 1_000;
+import { startNotificationHarness, type NotificationHarness } from '../testing/notification-harness.fixtures';
 
 /**
  * Meeting notices on real PostgreSQL, Kafka, Redis (BullMQ) and SMTP (MailDev): the meeting feed as
@@ -42,88 +19,20 @@ const MINUTE_MS = 1_000;
  * copies, group and queue.
  */
 describe('Meeting notices', () => {
-  let database: TestDatabase;
-  let kafka: Kafka;
-  let producer: Producer;
-  let feeds: FeedTopics;
-  let notification: Started | undefined;
-  let redis: Redis;
-  let queue: Queue;
+  let notification: NotificationHarness;
   const runId = randomUUID().slice(0, 8);
-  const queueName = `test-meeting-reminders-${uniqueSuffix()}`;
-  const groupId = uniqueGroupId('notification-meetings-it');
 
   beforeAll(async () => {
-    database = await createTestDatabase('rl_notification_meetings');
-    kafka = createKafka({
-      clientId: 'notification-meetings-it',
-      brokers: testStack.kafkaBrokers,
-      logger: pino({ level: 'error' }),
-    });
-    feeds = await createFeedTopics(kafka, {
-      'booking.events.v1': 'BOOKING_EVENTS_TOPIC',
-      'meeting.events.v1': 'MEETING_EVENTS_TOPIC',
-      'user.events.v1': 'USER_EVENTS_TOPIC',
-      'notification.events.v1': 'NOTIFICATION_EVENTS_TOPIC',
-    });
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    redis = new Redis(testStack.redisUrl, { maxRetriesPerRequest: null });
-    queue = new Queue(queueName, { connection: redis });
-    notification = await startTestService({
-      schema: configSchema,
-      start: startNotification,
-      service: 'notification',
-      env: {
-        DATABASE_URL: database.url,
-        NOTIFICATION_GROUP_ID: groupId,
-        REMINDER_QUEUE: queueName,
-        REMINDER_MINUTE_MS: String(MINUTE_MS),
-        ...feeds.env,
-      },
-    });
-    await eventually(async () => {
-      const report = (await (await fetch(`${notification!.httpUrl}/health/ready`)).json()) as {
-        checks: { read_model?: { intake?: string; reminders?: string } };
-      };
-      expect(report.checks.read_model?.intake).toBe('running');
-      expect(report.checks.read_model?.reminders).toBe('running');
-    }, 60_000);
+    // Reminders with an offset's "minute" lasting a second: a reminder `n minutes` before fires n seconds before.
+    notification = await startNotificationHarness({ name: 'meetings', reminders: true });
   }, 120_000);
 
   afterAll(async () => {
-    await notification?.close();
-    await queue?.obliterate({ force: true }).catch(() => undefined);
-    await queue?.close();
-    await redis?.quit();
-    await producer?.disconnect();
-    await feeds?.delete();
-    await database?.drop();
+    await notification?.stop();
   });
 
-  const register = async (name: string, timeZone = 'Europe/Berlin'): Promise<UserProfile> => {
-    const userId = randomUUID();
-    const user: UserProfile = {
-      userId,
-      version: 1,
-      email: `${name.toLowerCase()}-${runId}-${userId.slice(0, 8)}@example.test`,
-      name,
-      timeZone,
-      channels: ['email', 'in-app'],
-      reminderOffsetsMinutes: [1440],
-    };
-    await producer.send({
-      topic: feeds.topic('user.events.v1'),
-      messages: [userMessage('registered', userPayload('registered', user))],
-    });
-    await eventually(async () =>
-      expect(
-        (await database.pool.query('select 1 from notification.recipients where user_id = $1', [userId]))
-          .rowCount,
-      ).toBe(1),
-    );
-    return user;
-  };
+  const register = (name: string, timeZone = 'Europe/Berlin'): Promise<UserProfile> =>
+    notification.register({ name, timeZone, channels: ['email', 'in-app'], reminderOffsetsMinutes: [1440] });
 
   let revision = 0;
   const publish = async (
@@ -136,7 +45,7 @@ describe('Meeting notices', () => {
       { occurredAt: new Date().toISOString(), streamRevision: (revision += 1), ...data },
       eventId,
     );
-    await producer.send({ topic: feeds.topic('meeting.events.v1'), messages: [message] });
+    await notification.publish('meeting.events.v1', message);
     return message;
   };
 
@@ -159,6 +68,10 @@ describe('Meeting notices', () => {
     sequence: 0,
   });
 
+  /** An attendee who has not answered yet. */
+  const invited = (person: UserProfile, required = true) =>
+    ({ userId: person.userId, required, response: 'needs-action' }) as const;
+
   const invite = async (mail: CaughtMail) => {
     const calendar = new ICAL.Component(ICAL.parse(await mailbox.attachment(mail, 'invite.ics')));
     return {
@@ -175,30 +88,21 @@ describe('Meeting notices', () => {
     const bea = await register('Bea', 'Asia/Kolkata');
     const cy = await register('Cy');
     const meeting = {
-      ...meetingOf(
-        olga,
-        [
-          { userId: bea.userId, required: true, response: 'needs-action' },
-          { userId: cy.userId, required: false, response: 'needs-action' },
-        ],
-        7 * 24 * 3600,
-      ),
+      ...meetingOf(olga, [invited(bea), invited(cy, false)], 7 * 24 * 3600),
       title: `Quarterly planning ${runId}`,
     };
     const scheduled = { ...publicMeeting(meeting), scheduledBy: olga.userId };
     const eventId = randomUUID();
     await publish('scheduled', scheduled, eventId);
     // The relay sends it again (a retry after a lost acknowledgement): same event id, same message.
-    await producer.send({
-      topic: feeds.topic('meeting.events.v1'),
-      messages: [
-        meetingMessage(
-          'scheduled',
-          { ...scheduled, occurredAt: new Date().toISOString(), streamRevision: revision },
-          eventId,
-        ),
-      ],
-    });
+    await notification.publish(
+      'meeting.events.v1',
+      meetingMessage(
+        'scheduled',
+        { ...scheduled, occurredAt: new Date().toISOString(), streamRevision: revision },
+        eventId,
+      ),
+    );
 
     for (const person of [bea, cy]) {
       const [mail] = await mailbox.waitFor(person.email, 1, 30_000);
@@ -221,24 +125,18 @@ describe('Meeting notices', () => {
       end: inSeconds(8 * 24 * 3600 + 3600),
       sequence: 1,
     };
-    await publish('updated', {
-      meetingId: meeting.meetingId,
-      organizerId: olga.userId,
-      sequence: 1,
-      scope: 'all',
-      changed: ['start', 'end'],
-      timeChanged: true,
-      updatedBy: olga.userId,
-      meeting: publicMeeting(later),
-      removedAttendees: [],
-    });
-    await publish('cancelled', {
-      meetingId: meeting.meetingId,
-      organizerId: olga.userId,
-      sequence: 2,
-      scope: 'all',
-      cancelledBy: olga.userId,
-    });
+    await publish(
+      'updated',
+      organizerUpdates(meeting, {
+        sequence: 1,
+        scope: 'all',
+        changed: ['start', 'end'],
+        timeChanged: true,
+        meeting: publicMeeting(later),
+        removedAttendees: [],
+      }),
+    );
+    await publish('cancelled', organizerCancels(meeting, { sequence: 2, scope: 'all' }));
     for (const person of [bea, cy]) {
       const mails = await eventually(async () => {
         const found = await mailsAbout(person.email, meeting.title);
@@ -255,7 +153,7 @@ describe('Meeting notices', () => {
       expect(invites[1]!.event.startDate.toString()).not.toBe(invites[0]!.event.startDate.toString());
     }
     // Everyone got their inbox items too, and nothing was mailed twice.
-    const { rows } = await database.pool.query<{ kind: string }>(
+    const { rows } = await notification.database.pool.query<{ kind: string }>(
       `select kind from notification.inbox_items where recipient_id = $1 and subject = $2 order by position`,
       [bea.userId, meeting.meetingId],
     );
@@ -273,18 +171,11 @@ describe('Meeting notices', () => {
     const bea = await register('Bea');
     const cy = await register('Cy');
     const meeting = {
-      ...meetingOf(
-        olga,
-        [
-          { userId: bea.userId, required: true, response: 'needs-action' },
-          { userId: cy.userId, required: true, response: 'needs-action' },
-        ],
-        12,
-      ),
+      ...meetingOf(olga, [invited(bea), invited(cy)], 12),
       reminderMinutes: [4],
     };
     const dropped = {
-      ...meetingOf(olga, [{ userId: bea.userId, required: true, response: 'needs-action' }], 12),
+      ...meetingOf(olga, [invited(bea)], 12),
       title: `Dropped sync ${runId}`,
       reminderMinutes: [4],
     };
@@ -295,15 +186,9 @@ describe('Meeting notices', () => {
       attendee: { userId: cy.userId },
       response: 'declined',
     });
-    await publish('cancelled', {
-      meetingId: dropped.meetingId,
-      organizerId: olga.userId,
-      sequence: 1,
-      scope: 'all',
-      cancelledBy: olga.userId,
-    });
+    await publish('cancelled', organizerCancels(dropped, { sequence: 1, scope: 'all' }));
     await eventually(async () => {
-      const { rows } = await database.pool.query<{
+      const { rows } = await notification.database.pool.query<{
         subject: string;
         recipient_id: string;
         status: string;
@@ -339,7 +224,7 @@ describe('Meeting notices', () => {
     expect(await reminders(cy.email)).toEqual([]);
     expect(await reminders(olga.email)).toHaveLength(1);
     expect(await reminders(bea.email)).toHaveLength(1);
-    const { rows } = await database.pool.query(
+    const { rows } = await notification.database.pool.query(
       `select 1 from notification.inbox_items where kind = 'meeting-reminder' and subject = $1`,
       [dropped.meetingId],
     );

@@ -1,37 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createKafka } from '@roomledger/messaging';
-import {
-  createFeedTopics,
-  createTestDatabase,
-  eventually,
-  mailbox,
-  startTestService,
-  testStack,
-  uniqueGroupId,
-  uniqueSuffix,
-  type FeedTopics,
-  type TestDatabase,
-} from '@roomledger/testing';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import type { Kafka, Producer } from 'kafkajs';
-import { pino } from 'pino';
-import { startNotification } from '../app.module';
-import { configSchema } from '../config';
+import { eventually, mailbox } from '@roomledger/testing';
 import { reminderJobId } from '../domain';
 import {
   bookingMessage,
   bookingPayload,
-  userMessage,
-  userPayload,
   type BookingState,
   type UserProfile,
 } from '../testing/feed-messages.fixtures';
-
-type Started = Awaited<ReturnType<typeof startTestService>>;
-
-/** An offset "minute" lasts this long here, so reminders `n minutes` before fire n seconds before. */
-const MINUTE_MS = 1_000;
+import { startNotificationHarness, type NotificationHarness } from '../testing/notification-harness.fixtures';
 
 /**
  * Reminders on real PostgreSQL, Kafka, Redis (BullMQ delayed jobs, no fake timers) and SMTP (MailDev):
@@ -40,96 +16,25 @@ const MINUTE_MS = 1_000;
  * between scheduling and firing still sends each once. Own database, topic copies, group and queue.
  */
 describe('Reminders', () => {
-  let database: TestDatabase;
-  let kafka: Kafka;
-  let producer: Producer;
-  let feeds: FeedTopics;
-  let notification: Started | undefined;
-  let redis: Redis;
-  let queue: Queue;
+  let notification: NotificationHarness;
   const runId = randomUUID().slice(0, 8);
-  const queueName = `test-reminders-${uniqueSuffix()}`;
   let revision = 0;
 
-  const start = () =>
-    startTestService({
-      schema: configSchema,
-      start: startNotification,
-      service: 'notification',
-      env: {
-        DATABASE_URL: database.url,
-        NOTIFICATION_GROUP_ID: groupId,
-        REMINDER_QUEUE: queueName,
-        REMINDER_MINUTE_MS: String(MINUTE_MS),
-        REMINDER_DEFAULT_OFFSETS_MINUTES: '4,2',
-        ...feeds.env,
-      },
-    });
-  const groupId = uniqueGroupId('notification-reminders-it');
-
   beforeAll(async () => {
-    database = await createTestDatabase('rl_notification_reminders');
-    kafka = createKafka({
-      clientId: 'notification-reminders-it',
-      brokers: testStack.kafkaBrokers,
-      logger: pino({ level: 'error' }),
+    notification = await startNotificationHarness({
+      name: 'reminders',
+      // An offset's "minute" lasts a second: reminders `n minutes` before fire n seconds before.
+      reminders: true,
+      env: { REMINDER_DEFAULT_OFFSETS_MINUTES: '4,2' },
     });
-    feeds = await createFeedTopics(kafka, {
-      'booking.events.v1': 'BOOKING_EVENTS_TOPIC',
-      'meeting.events.v1': 'MEETING_EVENTS_TOPIC',
-      'user.events.v1': 'USER_EVENTS_TOPIC',
-      'notification.events.v1': 'NOTIFICATION_EVENTS_TOPIC',
-    });
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    redis = new Redis(testStack.redisUrl, { maxRetriesPerRequest: null });
-    queue = new Queue(queueName, { connection: redis });
-    notification = await start();
-    await untilIntakeRuns();
   });
 
   afterAll(async () => {
-    await notification?.close();
-    await queue?.obliterate({ force: true }).catch(() => undefined);
-    await queue?.close();
-    await redis?.quit();
-    await producer?.disconnect();
-    await feeds?.delete();
-    await database?.drop();
+    await notification?.stop();
   });
 
-  const untilIntakeRuns = () =>
-    eventually(async () => {
-      const report = (await (await fetch(`${notification!.httpUrl}/health/ready`)).json()) as {
-        checks: { read_model?: { intake?: string; reminders?: string } };
-      };
-      expect(report.checks.read_model?.intake).toBe('running');
-      expect(report.checks.read_model?.reminders).toBe('running');
-    }, 30_000);
-
-  const register = async (overrides: Partial<UserProfile> = {}): Promise<UserProfile> => {
-    const userId = randomUUID();
-    const user: UserProfile = {
-      userId,
-      version: 1,
-      email: `remind-${runId}-${userId.slice(0, 8)}@example.test`,
-      name: 'Katherine Johnson',
-      timeZone: 'Europe/Berlin',
-      channels: ['email', 'in-app'],
-      ...overrides,
-    };
-    await producer.send({
-      topic: feeds.topic('user.events.v1'),
-      messages: [userMessage('registered', userPayload('registered', user))],
-    });
-    await eventually(async () =>
-      expect(
-        (await database.pool.query('select 1 from notification.recipients where user_id = $1', [userId]))
-          .rowCount,
-      ).toBe(1),
-    );
-    return user;
-  };
+  const register = (overrides: Partial<UserProfile> = {}): Promise<UserProfile> =>
+    notification.register({ name: 'Katherine Johnson', channels: ['email', 'in-app'], ...overrides });
 
   /** A booking starting `seconds` from now, for one hour. */
   const bookingIn = (organizerId: string, seconds: number): BookingState => {
@@ -159,15 +64,12 @@ describe('Reminders', () => {
           ? { previous: { start: previous!.start, end: previous!.end }, rescheduledBy: booking.organizerId }
           : {};
     const payload = bookingPayload(name, { ...booking, occurredAt: new Date().toISOString() }, extra);
-    await producer.send({
-      topic: feeds.topic('booking.events.v1'),
-      messages: [bookingMessage(name, payload)],
-    });
+    await notification.publish('booking.events.v1', bookingMessage(name, payload));
   };
 
   const reminderItems = async (userId: string) =>
     (
-      await database.pool.query<{ title: string; created_at: Date }>(
+      await notification.database.pool.query<{ title: string; created_at: Date }>(
         `select title, created_at from notification.inbox_items
           where recipient_id = $1 and kind = 'booking-reminder' order by position`,
         [userId],
@@ -175,7 +77,12 @@ describe('Reminders', () => {
     ).rows;
   const reminderRows = async (bookingId: string) =>
     (
-      await database.pool.query<{ offset_minutes: number; fire_at: Date; status: string; synced: boolean }>(
+      await notification.database.pool.query<{
+        offset_minutes: number;
+        fire_at: Date;
+        status: string;
+        synced: boolean;
+      }>(
         `select offset_minutes, fire_at, status, synced from notification.reminders
           where subject = $1 order by offset_minutes desc`,
         [bookingId],
@@ -202,7 +109,7 @@ describe('Reminders', () => {
         [1, true],
       ]);
     }, 15_000);
-    const job = await queue.getJob(reminderJobId(booking.bookingId, ada.userId, 3));
+    const job = await notification.reminderQueue.getJob(reminderJobId(booking.bookingId, ada.userId, 3));
     expect(job?.data).toMatchObject({ fireAt: new Date(Date.parse(booking.start) - 3_000).toISOString() });
     expect(await job?.isDelayed()).toBe(true);
 
@@ -218,7 +125,7 @@ describe('Reminders', () => {
     ]);
     // Not early: the 3-"minute" reminder came no sooner than 3 s before the start.
     expect(items[0]!.created_at.getTime()).toBeGreaterThanOrEqual(Date.parse(booking.start) - 3_000 - 50);
-    const { rows } = await database.pool.query(
+    const { rows } = await notification.database.pool.query(
       `select status from notification.deliveries where channel = 'reminder' and subject = $1`,
       [booking.bookingId],
     );
@@ -254,8 +161,10 @@ describe('Reminders', () => {
         expect.objectContaining({ status: 'cancelled', synced: true }),
       ]);
     }, 15_000);
-    expect(await queue.getJob(reminderJobId(dropped.bookingId, bea.userId, 2))).toBeUndefined();
-    const job = await queue.getJob(reminderJobId(moved.bookingId, bea.userId, 2));
+    expect(
+      await notification.reminderQueue.getJob(reminderJobId(dropped.bookingId, bea.userId, 2)),
+    ).toBeUndefined();
+    const job = await notification.reminderQueue.getJob(reminderJobId(moved.bookingId, bea.userId, 2));
     expect(job?.data.fireAt).toBe(new Date(Date.parse(later.start) - 2_000).toISOString());
 
     // Past the old time, the moved reminder has not come; it comes at the new one, once.
@@ -272,17 +181,17 @@ describe('Reminders', () => {
     await eventually(async () => {
       expect((await reminderRows(booking.bookingId)).map((row) => row.synced)).toEqual([true]);
     }, 15_000);
-    await notification!.close();
-    // The same job delivered twice (a worker that died after firing, before BullMQ recorded it): fired once.
-    const jobId = reminderJobId(booking.bookingId, cy.userId, 2);
-    const fireAt = (await queue.getJob(jobId))!.data.fireAt as string;
-    await queue.add(
-      'reminder',
-      { jobId, fireAt },
-      { jobId: `${jobId}_again`, delay: Date.parse(fireAt) - Date.now() },
-    );
-    notification = await start();
-    await untilIntakeRuns();
+    await notification.restart(async () => {
+      // The same job delivered twice (a worker that died after firing, before BullMQ recorded it): fired once.
+      const queue = notification.reminderQueue;
+      const jobId = reminderJobId(booking.bookingId, cy.userId, 2);
+      const fireAt = (await queue.getJob(jobId))!.data.fireAt as string;
+      await queue.add(
+        'reminder',
+        { jobId, fireAt },
+        { jobId: `${jobId}_again`, delay: Date.parse(fireAt) - Date.now() },
+      );
+    });
 
     await eventually(async () => expect(await reminderItems(cy.userId)).toHaveLength(1), 20_000);
     await reminderMails(cy.email, 1);

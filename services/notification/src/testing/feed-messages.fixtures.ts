@@ -138,6 +138,44 @@ export interface MeetingState {
   readonly sequence: number;
 }
 
+/** The people of the pure meeting specs' meeting: Olga organizes it, Bea is invited, Cy is not (yet). */
+export const meetingPeople: Readonly<Record<'olga' | 'bea' | 'cy', string>> = {
+  olga: '11111111-1111-4111-8111-111111111111',
+  bea: '22222222-2222-4222-8222-222222222222',
+  cy: '33333333-3333-4333-8333-333333333333',
+};
+
+/**
+ * The pure meeting specs' meeting: "Sprint planning", weekly on Mondays from 2 March 2026, 09:00–10:00
+ * in Berlin (08:00Z, CET), `FREQ=WEEKLY;BYDAY=MO;COUNT=10`; Olga organizes, Bea is invited, and the
+ * `guest` (by address) too when given.
+ */
+export function sprintPlanning(
+  options: Partial<MeetingState> & { guest?: MeetingState['attendees'][number] } = {},
+): MeetingState {
+  const { guest, ...overrides } = options;
+  return {
+    meetingId: 'c56a4180-65aa-42ec-a945-5fd21dec0538',
+    organizerId: meetingPeople.olga,
+    title: 'Sprint planning',
+    attendees: [
+      { userId: meetingPeople.olga, required: true, response: 'accepted' },
+      { userId: meetingPeople.bea, required: true, response: 'needs-action' },
+      ...(guest ? [guest] : []),
+    ],
+    start: '2026-03-02T08:00:00Z',
+    end: '2026-03-02T09:00:00Z',
+    timeZone: 'Europe/Berlin',
+    recurrence: {
+      rule: { frequency: 'weekly', byWeekday: ['mon'] },
+      exdates: [],
+      rrule: 'FREQ=WEEKLY;BYDAY=MO;COUNT=10',
+    },
+    sequence: 0,
+    ...overrides,
+  };
+}
+
 /** The meeting as the feed shows it (defaults for what the tests do not care about). */
 export function publicMeeting(meeting: MeetingState): Record<string, unknown> {
   return {
@@ -158,6 +196,43 @@ export function meetingPayload(
   const validation = validateEventPayload('meeting.events.v1', name, payload);
   if (!validation.valid) throw new Error(`not a valid ${name} payload: ${validation.errors.join('; ')}`);
   return payload;
+}
+
+type MeetingScope = 'all' | 'this' | 'following';
+
+/** A `cancelled` payload: the organizer cancels `scope` of the meeting (with the occurrence's fields, if one). */
+export function organizerCancels(
+  meeting: Pick<MeetingState, 'meetingId' | 'organizerId'>,
+  fields: { sequence: number; scope: MeetingScope } & Record<string, unknown>,
+): Record<string, unknown> {
+  const { meetingId, organizerId } = meeting;
+  return { meetingId, organizerId, cancelledBy: organizerId, ...fields };
+}
+
+/** An `updated` payload: the organizer changes `scope` of the meeting (what changed in `fields`). */
+export function organizerUpdates(
+  meeting: Pick<MeetingState, 'meetingId' | 'organizerId'>,
+  fields: { sequence: number; scope: MeetingScope; changed: readonly string[] } & Record<string, unknown>,
+): Record<string, unknown> {
+  const { meetingId, organizerId } = meeting;
+  return { meetingId, organizerId, updatedBy: organizerId, ...fields };
+}
+
+/**
+ * One meeting's feed as the intake hands its events to the domain (`meetingNotices`): each event the
+ * next, from stream revision 1, its payload checked against the schema.
+ */
+export function meetingFeed(meetingId: string) {
+  let revision = 0;
+  return (name: MeetingEventType, data: Record<string, unknown>) => {
+    revision += 1;
+    return {
+      id: `event-${revision}`,
+      type: `roomledger.meeting.${name}.v1`,
+      subject: meetingId,
+      data: meetingPayload(name, { occurredAt: '2026-02-27T15:00:00Z', streamRevision: revision, ...data }),
+    };
+  };
 }
 
 /** The meeting relay's message: keyed by meeting, `ce_subject` the meeting. */
