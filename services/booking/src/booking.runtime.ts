@@ -13,7 +13,7 @@ import { CalendarFeeds } from './calendars/calendar-feeds';
 import type { BookingConfig } from './config';
 import { ensureDirectory } from './directory/directory';
 import { toBookingFeedMessage } from './feed/booking-feed';
-import { toMeetingFeedMessage } from './feed/meeting-feed';
+import { MEETING_FEED_ROOM_SCHEDULE_TYPES, toMeetingFeedMessage } from './feed/meeting-feed';
 import { CalendarQueries } from './meetings/calendar.queries';
 import { MeetingApplication } from './meetings/meeting.application';
 import { MeetingHandler } from './meetings/meeting.handler';
@@ -170,6 +170,9 @@ export class BookingRuntime {
       name: 'meeting-events',
       store: this.store,
       categories: ['meeting', 'roomSchedule'],
+      // Of the room schedules, the meeting feed publishes only skipped series occurrences: the store
+      // need not send this relay every booking decision as well.
+      eventTypes: { roomSchedule: MEETING_FEED_ROOM_SCHEDULE_TYPES },
       kafka: this.kafka,
       topic: this.config.MEETING_EVENTS_TOPIC,
       map: toMeetingFeedMessage,

@@ -6,6 +6,7 @@ import {
   START,
   StreamNotFoundError,
   WrongExpectedVersionError,
+  eventTypeFilter,
   jsonEvent,
   streamNameFilter,
   type JSONType,
@@ -15,9 +16,11 @@ import {
 import {
   WrongExpectedVersion,
   assertCategories,
+  assertEventTypes,
   assertReadFrom,
   assertStreamName,
   compareCheckpoints,
+  eventTypeMatches,
   normalizeLimit,
   prepareAppend,
   pushSubscription,
@@ -36,6 +39,7 @@ import {
   type Subscription,
 } from '@roomledger/event-store';
 import {
+  eventTypeRegex,
   streamNameRegex,
   toCheckpoint,
   toExpectedRevision,
@@ -127,6 +131,7 @@ export class EsdbEventStore implements EventStore {
 
   async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
     assertCategories(options.categories);
+    assertEventTypes(options.eventTypes, options.categories);
     let remaining = normalizeLimit(options.limit);
     if (remaining === 0n) return;
     // readAll has no server-side filter in this client: filter here; the position read from is inclusive.
@@ -140,7 +145,8 @@ export class EsdbEventStore implements EventStore {
         if (
           !event ||
           event.type.startsWith('$') ||
-          !streamNameMatchesCategories(event.streamId, options.categories)
+          !streamNameMatchesCategories(event.streamId, options.categories) ||
+          !eventTypeMatches(event.streamId, event.type, options.eventTypes)
         )
           continue;
         const recorded = toRecordedEvent(event as EsdbRecordedEvent, resolved.commitPosition);
@@ -154,17 +160,34 @@ export class EsdbEventStore implements EventStore {
   }
 
   subscribe(options: SubscribeOptions = {}): Subscription {
-    assertCategories(options.categories);
+    const { categories, eventTypes } = options;
+    assertCategories(categories);
+    assertEventTypes(eventTypes, categories);
+    // The server filters on stream names or on event types, not both. When every category read keeps
+    // only some types, the types go to the server and the categories are checked here; otherwise the
+    // other way round.
+    const typesOnServer =
+      categories !== undefined &&
+      eventTypes !== undefined &&
+      categories.every((category) => Object.hasOwn(eventTypes, category));
     const subscription = pushSubscription(
       { from: options.from, batchSize: options.batchSize, signal: options.signal },
       (sink) => {
         const source = this.client.subscribeToAll({
           fromPosition: options.from === undefined ? START : toPosition(options.from),
-          filter: streamNameFilter({ regex: streamNameRegex(options.categories) }),
+          filter: typesOnServer
+            ? eventTypeFilter({ regex: eventTypeRegex(eventTypes) })
+            : streamNameFilter({ regex: streamNameRegex(categories) }),
         });
         source.on('data', (resolved: AllStreamResolvedEvent) => {
           const event = resolved.event;
-          if (!event || event.type.startsWith('$')) return;
+          if (
+            !event ||
+            event.type.startsWith('$') ||
+            !streamNameMatchesCategories(event.streamId, categories) ||
+            !eventTypeMatches(event.streamId, event.type, eventTypes)
+          )
+            return;
           sink.event(toRecordedEvent(event as EsdbRecordedEvent, resolved.commitPosition));
         });
         source.on('caughtUp', () => sink.caughtUp());

@@ -1,6 +1,7 @@
 import { ANY, NO_STREAM, STREAM_EXISTS } from '@eventstore/db-client';
 import { encodeCheckpoint } from '@roomledger/event-store';
 import {
+  eventTypeRegex,
   streamNameRegex,
   toCheckpoint,
   toExpectedRevision,
@@ -39,6 +40,16 @@ describe('Mapping to EventStoreDB', () => {
     expect(matches(rooms, 'room-1')).toBe(false);
     expect(matches(streamNameRegex(undefined), 'room-1')).toBe(true);
     expect(matches(streamNameRegex(undefined), '$snapshot-room-1')).toBe(false);
+  });
+
+  it('filters event types on the server by exact name', () => {
+    const regex = new RegExp(
+      eventTypeRegex({ roomSchedule: ['SeriesOccurrencesSkipped'], meeting: ['A.b'] }),
+    );
+    expect(regex.test('SeriesOccurrencesSkipped')).toBe(true);
+    expect(regex.test('A.b')).toBe(true);
+    expect(regex.test('Axb')).toBe(false);
+    expect(regex.test('SeriesOccurrencesSkippedX')).toBe(false);
   });
 
   it('maps a recorded event, metadata always an object', () => {

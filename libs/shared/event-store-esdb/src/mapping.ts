@@ -11,6 +11,7 @@ import {
   encodeCheckpoint,
   type Checkpoint,
   type EventMetadata,
+  type EventTypeFilter,
   type ExpectedState,
   type RecordedEvent,
   type StreamState,
@@ -87,6 +88,12 @@ export function toRecordedEvent(event: EsdbRecordedEvent, commitPosition?: bigin
 export function streamNameRegex(categories: readonly string[] | undefined): string {
   if (categories === undefined) return '^[^$]';
   return `^(${categories.map(escapeRegex).join('|')})(-|$)`;
+}
+
+/** Server-side event-type filter: exactly the types any category keeps (`^(A|B)$`). */
+export function eventTypeRegex(eventTypes: EventTypeFilter): string {
+  const types = [...new Set(Object.values(eventTypes).flat())];
+  return `^(${types.map(escapeRegex).join('|')})$`;
 }
 
 function escapeRegex(text: string): string {

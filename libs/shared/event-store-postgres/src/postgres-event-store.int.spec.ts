@@ -5,8 +5,10 @@ import {
   appendDecision,
   eventIdFor,
   prepareAppend,
+  type AppendResult,
   type ExpectedState,
   type NewEvent,
+  type SubscriptionBatch,
 } from '@roomledger/event-store';
 import { describeEventStoreContract } from '@roomledger/event-store/contract';
 import { createTestDatabase, type TestDatabase } from '@roomledger/testing';
@@ -135,6 +137,39 @@ describe('PostgreSQL event store', () => {
         revision: 0n,
       }),
     ).rejects.toBeInstanceOf(WrongExpectedVersion);
+  });
+
+  it('moves a type-filtered subscription past the events it leaves out, without sending them', async () => {
+    const category = `typed${randomUUID().replaceAll('-', '')}`;
+    const wanted: NewEvent = { eventId: randomUUID(), type: 'Wanted', data: {} };
+    await store.append(`${category}-1`, [wanted]);
+    const last = await store.append(`${category}-1`, [event(), event(), event()]);
+
+    const eventTypes = { [category]: ['Wanted'] };
+    const batches: SubscriptionBatch[] = [];
+    let later: AppendResult | undefined;
+    for await (const batch of store.subscribe({ categories: [category], eventTypes })) {
+      batches.push(batch);
+      if (batch.checkpoint === last.checkpoint)
+        later ??= await store.append(`${category}-2`, [event(), event()]);
+      if (batch.checkpoint === later?.checkpoint) break;
+    }
+    // Only the kept event is sent; the checkpoint reaches the last left-out event all the same, live too,
+    // in a batch with no events.
+    expect(batches.flatMap((batch) => batch.events.map((recorded) => recorded.eventId))).toEqual([
+      wanted.eventId,
+    ]);
+    expect(batches.at(-1)).toEqual({ events: [], checkpoint: later?.checkpoint, caughtUp: true });
+
+    // Resumed there, it reads nothing at all.
+    for await (const batch of store.subscribe({
+      categories: [category],
+      eventTypes: { [category]: ['Wanted'] },
+      from: later?.checkpoint,
+    })) {
+      expect(batch).toEqual({ events: [], checkpoint: later?.checkpoint, caughtUp: true });
+      break;
+    }
   });
 
   describe('group commit', () => {

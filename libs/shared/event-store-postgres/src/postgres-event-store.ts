@@ -1,6 +1,8 @@
 import {
   assertBatchSize,
   assertCategories,
+  assertEventTypes,
+  compareCheckpoints,
   assertReadFrom,
   assertStreamName,
   decodeCheckpoint,
@@ -12,6 +14,7 @@ import {
   type Checkpoint,
   type EventLike,
   type EventStore,
+  type EventTypeFilter,
   type NewEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
@@ -58,6 +61,8 @@ export interface PostgresEventStoreOptions {
 }
 
 interface EventRow {
+  /** Only in filtered reads: true on the one row that is not an event but the head of the filtered categories. */
+  head?: boolean;
   global_position: string;
   transaction_id: string;
   stream_name: string;
@@ -214,13 +219,14 @@ export class PostgresEventStore implements EventStore {
 
   async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
     assertCategories(options.categories);
+    assertEventTypes(options.eventTypes, options.categories);
     const batchSize = options.batchSize ?? this.batchSize;
     assertBatchSize(batchSize);
     let remaining = normalizeLimit(options.limit) ?? MAX_BIGINT;
     let after = options.from;
     while (remaining > 0n) {
       const limit = remaining < BigInt(batchSize) ? Number(remaining) : batchSize;
-      const events = await this.readAllPage(after, options.categories, limit);
+      const { events } = await this.readAllPage(after, options.categories, options.eventTypes, limit);
       yield* events;
       if (events.length < limit) return;
       remaining -= BigInt(events.length);
@@ -230,11 +236,12 @@ export class PostgresEventStore implements EventStore {
 
   subscribe(options: SubscribeOptions = {}): Subscription {
     assertCategories(options.categories);
+    assertEventTypes(options.eventTypes, options.categories);
     const batchSize = options.batchSize ?? this.batchSize;
     assertBatchSize(batchSize);
     if (this.closed) throw new Error('the event store is closed');
     const subscription = new PostgresSubscription(
-      (after, limit) => this.readAllPage(after, options.categories, limit),
+      (after, limit) => this.readAllPage(after, options.categories, options.eventTypes, limit),
       () => this.hasEventsBeyondHorizon(),
       this.signal,
       {
@@ -288,12 +295,17 @@ export class PostgresEventStore implements EventStore {
    * One page of `$all` after `after`, in (transaction id, position) order, holding only rows of
    * transactions older than the oldest one still running: those are final, so no later commit can
    * land before the page's end. Categories are read one index range each (lateral) and merged.
+   *
+   * With `eventTypes`, rows of other types never leave the server, and the same statement (the same
+   * snapshot, hence the same horizon) finds the last final event of the filtered categories: when the
+   * page is not full, every event kept up to it is in the page, so the page's checkpoint moves there.
    */
   private async readAllPage(
     after: Checkpoint | undefined,
     categories: readonly string[] | undefined,
+    eventTypes: EventTypeFilter | undefined,
     limit: number,
-  ): Promise<RecordedEvent[]> {
+  ): Promise<{ events: RecordedEvent[]; checkpoint: Checkpoint | undefined }> {
     const values: unknown[] = [limit];
     let afterCondition = '';
     if (after !== undefined) {
@@ -302,6 +314,9 @@ export class PostgresEventStore implements EventStore {
       afterCondition = `and (e.transaction_id, e.global_position) > ($2::text::xid8, $3::bigint)`;
     }
     const horizon = `e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())`;
+    if (eventTypes !== undefined) {
+      return this.readFilteredPage(after, afterCondition, horizon, values, categories, eventTypes, limit);
+    }
     let text: string;
     if (categories === undefined) {
       text = `select ${EVENT_COLUMNS} from ${this.s}.events e
@@ -319,7 +334,70 @@ export class PostgresEventStore implements EventStore {
     }
     const name = `roomledger_event_store_all_${after === undefined ? 'start' : 'after'}_${categories === undefined ? 'all' : 'categories'}_${this.schema}`;
     const { rows } = await this.pool.query<EventRow>({ name, text, values });
-    return rows.map((row) => toRecordedEvent(row));
+    const events = rows.map((row) => toRecordedEvent(row));
+    return { events, checkpoint: events.length > 0 ? events[events.length - 1].checkpoint : after };
+  }
+
+  /** {@link readAllPage} with an event-type filter: the kept events, and a checkpoint past the others. */
+  private async readFilteredPage(
+    after: Checkpoint | undefined,
+    afterCondition: string,
+    horizon: string,
+    values: unknown[],
+    categories: readonly string[] | undefined,
+    eventTypes: EventTypeFilter,
+    limit: number,
+  ): Promise<{ events: RecordedEvent[]; checkpoint: Checkpoint | undefined }> {
+    values.push(JSON.stringify(eventTypes));
+    const filter = `$${values.length}::jsonb`;
+    let page: string;
+    if (categories === undefined) {
+      page = `select ${EVENT_COLUMNS}, e.transaction_id as xid from ${this.s}.events e
+        where ${horizon} ${afterCondition}
+          and (not ${filter} ? e.category or (${filter} -> e.category) ? e.type)
+        order by e.transaction_id, e.global_position limit $1`;
+    } else {
+      values.push(categories);
+      page = `select e.* from unnest($${values.length}::text[]) c(category)
+        cross join lateral (select ${filter} -> c.category as types) t
+        cross join lateral (
+          select ${EVENT_COLUMNS}, e.transaction_id as xid from ${this.s}.events e
+          where e.category = c.category and ${horizon} ${afterCondition}
+            and (t.types is null or t.types ? e.type)
+          order by e.transaction_id, e.global_position limit $1
+        ) e
+        order by e.xid, e.global_position limit $1`;
+    }
+    // The last final event of each filtered category, one step down its index range.
+    const headQuery = `select h.xid, h.global_position from jsonb_object_keys(${filter}) k(category)
+      cross join lateral (
+        select e.transaction_id as xid, e.global_position from ${this.s}.events e
+        where e.category = k.category and ${horizon}
+        order by e.transaction_id desc, e.global_position desc limit 1
+      ) h
+      order by h.xid desc, h.global_position desc limit 1`;
+    const text = `with page as (${page}), head as (${headQuery})
+      select false as head, p.global_position, p.transaction_id, p.stream_name, p.revision, p.event_id,
+        p.type, p.data, p.metadata, p.created_at, p.xid from page p
+      union all
+      select true, h.global_position, h.xid::text, null, null, null, null, null, null, null, h.xid from head h
+      order by 1, 11, 2`;
+    const name = `roomledger_event_store_all_${after === undefined ? 'start' : 'after'}_${categories === undefined ? 'all' : 'categories'}_types_${this.schema}`;
+    const { rows } = await this.pool.query<EventRow>({ name, text, values });
+    const events: RecordedEvent[] = [];
+    let head: Checkpoint | undefined;
+    for (const row of rows) {
+      if (row.head) {
+        head = encodeCheckpoint({ major: BigInt(row.transaction_id), minor: BigInt(row.global_position) });
+      } else {
+        events.push(toRecordedEvent(row));
+      }
+    }
+    let checkpoint = events.length > 0 ? events[events.length - 1].checkpoint : after;
+    if (events.length < limit && head !== undefined && compareCheckpoints(head, checkpoint) > 0) {
+      checkpoint = head;
+    }
+    return { events, checkpoint };
   }
 
   /** Whether committed events wait behind the horizon (a longer transaction is still open). */
@@ -351,7 +429,10 @@ class PostgresSubscription implements Subscription {
   private readonly stopWaiting = new AbortController();
 
   constructor(
-    private readonly readPage: (after: Checkpoint | undefined, limit: number) => Promise<RecordedEvent[]>,
+    private readonly readPage: (
+      after: Checkpoint | undefined,
+      limit: number,
+    ) => Promise<{ events: RecordedEvent[]; checkpoint: Checkpoint | undefined }>,
     private readonly eventsBeyondHorizon: () => Promise<boolean>,
     private readonly appendSignal: AppendSignal,
     private readonly options: PostgresSubscriptionOptions,
@@ -384,15 +465,21 @@ class PostgresSubscription implements Subscription {
         // Armed before reading, so an append committed during the read or the consumer's work wakes us.
         const armed = this.appendSignal.arm();
         const readAt = performance.now();
-        const events = await this.readPage(checkpoint, batchSize);
+        const page = await this.readPage(checkpoint, batchSize);
         if (this.stopped) return;
+        const { events } = page;
         if (events.length > 0) {
-          checkpoint = events[events.length - 1].checkpoint;
+          checkpoint = page.checkpoint;
           const caughtUp = events.length < batchSize;
           caughtUpReported ||= caughtUp;
           backoffMs = 5;
           yield { events, checkpoint, caughtUp };
           if (!caughtUp) continue;
+        } else if (page.checkpoint !== checkpoint) {
+          // Only events an event-type filter left out: move past them all the same.
+          checkpoint = page.checkpoint;
+          caughtUpReported = true;
+          yield { events: [], checkpoint, caughtUp: true };
         } else if (!caughtUpReported) {
           caughtUpReported = true;
           yield { events: [], checkpoint, caughtUp: true };

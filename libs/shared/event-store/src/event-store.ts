@@ -92,6 +92,8 @@ export interface ReadAllOptions {
   readonly from?: Checkpoint;
   /** Only events of streams in these categories (`roomSchedule`, not `roomSchedule-`). */
   readonly categories?: readonly string[];
+  /** Only these event types of the categories named here (see {@link EventTypeFilter}). */
+  readonly eventTypes?: EventTypeFilter;
   /** At most this many events. */
   readonly limit?: number;
   readonly batchSize?: number;
@@ -102,11 +104,26 @@ export interface SubscribeOptions {
   readonly from?: Checkpoint;
   /** Only events of streams in these categories (`roomSchedule`, not `roomSchedule-`); omit for all. */
   readonly categories?: readonly string[];
+  /**
+   * Only these event types of the categories named here (see {@link EventTypeFilter}). The checkpoint
+   * still moves past the events left out: a batch may then carry no events and a later checkpoint
+   * (`caughtUp` true), to be stored like any other, so a restart does not read them again. Adapters
+   * that cannot tell (EventStoreDB) move it only with delivered events, which is correct, just slower.
+   */
+  readonly eventTypes?: EventTypeFilter;
   /** Most events in one batch (default 500). */
   readonly batchSize?: number;
   /** Aborting it stops the subscription, like {@link Subscription.stop}. */
   readonly signal?: AbortSignal;
 }
+
+/**
+ * Event types to keep, by category: `{ roomSchedule: ['SeriesOccurrencesSkipped'] }` keeps only that
+ * type of `roomSchedule` streams and every event of the other categories read. Each key must be one of
+ * the read's `categories` (when it names them); each list names at least one type. Filtering here, not in
+ * the caller, lets the store leave out events nobody would use (PostgreSQL never sends their rows).
+ */
+export type EventTypeFilter = { readonly [category: string]: readonly string[] };
 
 /**
  * A catch-up subscription, consumed with `for await`. Each batch is meant to be handled as a unit:
@@ -121,9 +138,15 @@ export interface Subscription extends AsyncIterable<SubscriptionBatch> {
 }
 
 export interface SubscriptionBatch<E extends EventLike = EventLike> {
-  /** In global order. Empty only in a batch that reports `caughtUp`. */
+  /**
+   * In global order. Empty only in a batch that reports `caughtUp`: the first one at the end of history,
+   * or one whose checkpoint moved past events an `eventTypes` filter left out.
+   */
   readonly events: readonly RecordedEvent<E>[];
-  /** The checkpoint after this batch (its last event's), or the `from` it started with. */
+  /**
+   * The checkpoint after this batch (its last event's, or later past events an `eventTypes` filter left
+   * out), or the `from` it started with.
+   */
   readonly checkpoint: Checkpoint | undefined;
   /**
    * True when nothing more was visible after this batch when it was read: the subscriber has caught up

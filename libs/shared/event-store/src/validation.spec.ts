@@ -2,7 +2,9 @@ import { categoryOf } from './event';
 import { InvalidEventStoreRequest, UnstorableEventData } from './errors';
 import {
   assertCategories,
+  assertEventTypes,
   assertReadFrom,
+  eventTypeMatches,
   normalizeLimit,
   prepareAppend,
   streamNameMatchesCategories,
@@ -114,6 +116,27 @@ describe('Categories', () => {
     expect(() => assertCategories(['roomSchedule-'])).toThrow(InvalidEventStoreRequest);
     expect(() => assertCategories([])).toThrow(InvalidEventStoreRequest);
     expect(() => assertCategories(['roomSchedule', 'meeting'])).not.toThrow();
+  });
+});
+
+describe('Event-type filters', () => {
+  it('keep the listed types of a named category and every type of the others', () => {
+    const filter = { roomSchedule: ['SeriesOccurrencesSkipped'] };
+    expect(eventTypeMatches('roomSchedule-1', 'SeriesOccurrencesSkipped', filter)).toBe(true);
+    expect(eventTypeMatches('roomSchedule-1', 'BookedDirectly', filter)).toBe(false);
+    expect(eventTypeMatches('meeting-1', 'MeetingScheduled', filter)).toBe(true);
+    expect(eventTypeMatches('roomScheduleX-1', 'BookedDirectly', filter)).toBe(true);
+    expect(eventTypeMatches('roomSchedule-1', 'BookedDirectly', undefined)).toBe(true);
+    expect(eventTypeMatches('toString-1', 'Anything', filter)).toBe(true);
+  });
+
+  it('name categories of the read and at least one type each', () => {
+    expect(() => assertEventTypes({ roomSchedule: ['A'] }, ['meeting', 'roomSchedule'])).not.toThrow();
+    expect(() => assertEventTypes({ roomSchedule: ['A'] }, undefined)).not.toThrow();
+    expect(() => assertEventTypes({ room: ['A'] }, ['roomSchedule'])).toThrow(InvalidEventStoreRequest);
+    expect(() => assertEventTypes({ roomSchedule: [] }, ['roomSchedule'])).toThrow(InvalidEventStoreRequest);
+    expect(() => assertEventTypes({ 'roomSchedule-': ['A'] }, undefined)).toThrow(InvalidEventStoreRequest);
+    expect(() => assertEventTypes({}, undefined)).toThrow(InvalidEventStoreRequest);
   });
 });
 

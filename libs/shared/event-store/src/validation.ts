@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventLike, EventMetadata, NewEvent } from './event';
 import { InvalidEventStoreRequest, UnstorableEventData } from './errors';
 import { isUuid } from './event-id';
+import type { EventTypeFilter } from './event-store';
 import { isExpectedState, type ExpectedState } from './expected-state';
 
 /** An event ready to be written: id settled, metadata an object. */
@@ -77,6 +78,45 @@ export function assertCategories(categories: readonly string[] | undefined): voi
       );
     }
   }
+}
+
+/** An event-type filter names categories of the read (all of them when it names none) and at least one type each. */
+export function assertEventTypes(
+  eventTypes: EventTypeFilter | undefined,
+  categories: readonly string[] | undefined,
+): void {
+  if (eventTypes === undefined) return;
+  const filtered = Object.keys(eventTypes);
+  if (filtered.length === 0)
+    throw new InvalidEventStoreRequest('an empty event-type filter filters nothing; omit it');
+  assertCategories(filtered);
+  for (const category of filtered) {
+    if (categories !== undefined && !categories.includes(category)) {
+      throw new InvalidEventStoreRequest(`event types filtered for ${category}, which is not read`);
+    }
+    const types = eventTypes[category];
+    if (
+      !Array.isArray(types) ||
+      types.length === 0 ||
+      types.some((type) => typeof type !== 'string' || type === '')
+    ) {
+      throw new InvalidEventStoreRequest(
+        `the event types kept of ${category} must be a non-empty list of names`,
+      );
+    }
+  }
+}
+
+/** Whether an event of this stream and type passes the filter (categories without a list keep every type). */
+export function eventTypeMatches(
+  streamName: string,
+  type: string,
+  eventTypes: EventTypeFilter | undefined,
+): boolean {
+  if (eventTypes === undefined) return true;
+  const dash = streamName.indexOf('-');
+  const category = dash === -1 ? streamName : streamName.slice(0, dash);
+  return !Object.hasOwn(eventTypes, category) || eventTypes[category].includes(type);
 }
 
 export function assertBatchSize(batchSize: number): void {

@@ -2,6 +2,7 @@ import {
   compareCheckpoints,
   type Checkpoint,
   type EventStore,
+  type EventTypeFilter,
   type Subscription,
 } from '@roomledger/event-store';
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
@@ -47,6 +48,12 @@ export interface RelayOptions {
   readonly store: EventStore;
   /** Stream categories to relay (`roomSchedule`, not `roomSchedule-`); omit for all of `$all`. */
   readonly categories?: readonly string[];
+  /**
+   * Only these event types of the categories named (e.g. `{ roomSchedule: ['SeriesOccurrencesSkipped'] }`):
+   * for a relay whose `map` publishes a few types of a busy category, the store then never sends the
+   * others. The checkpoint still moves past them, and `lag()` counts only the kept ones.
+   */
+  readonly eventTypes?: EventTypeFilter;
   readonly kafka: Kafka;
   readonly topic: string;
   /** Domain event → public message, or `null` for an internal event that is not published. */
@@ -187,6 +194,7 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
         subscription = options.store.subscribe({
           from: checkpoint,
           categories: options.categories,
+          eventTypes: options.eventTypes,
           batchSize: options.batchSize,
           signal: session,
         });
@@ -291,6 +299,7 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
         options.store,
         await loadCheckpoint(options.pool, options.name, schema),
         options.categories,
+        options.eventTypes,
       ),
     stop: () =>
       (stopped ??= (async () => {

@@ -10,7 +10,7 @@ import {
 } from '@roomledger/booking-domain';
 import { meetingEventTypes, validateEventPayload, type MeetingEventType } from '@roomledger/contracts';
 import { encodeCheckpoint, type RecordedEvent } from '@roomledger/event-store';
-import { toMeetingFeedMessage } from './meeting-feed';
+import { MEETING_FEED_ROOM_SCHEDULE_TYPES, toMeetingFeedMessage } from './meeting-feed';
 
 /** Drives the real deciders through every public meeting event and checks each message against its schema. */
 describe('The public meeting feed', () => {
@@ -191,5 +191,8 @@ describe('The public meeting feed', () => {
       null,
       'roomledger.meeting.occurrence-conflicted.v1',
     ]);
+    // The relay asks the store only for these types of room schedules: every one it maps is among them.
+    const mapped = fromRooms.filter((event) => toMeetingFeedMessage(event) !== null);
+    expect(mapped.map((event) => event.type)).toEqual([...MEETING_FEED_ROOM_SCHEDULE_TYPES]);
   });
 });

@@ -10,6 +10,13 @@ import type { IntegrationMessage } from '@roomledger/messaging';
 const type = (name: string): string => `roomledger.meeting.${name}.v1`;
 
 /**
+ * The only room schedule event types the meeting feed publishes (the relay asks the store for no others).
+ */
+export const MEETING_FEED_ROOM_SCHEDULE_TYPES: readonly RoomScheduleEvent['type'][] = [
+  'SeriesOccurrencesSkipped',
+];
+
+/**
  * The public meeting feed: each meeting event as its `meeting.events.v1` message (JSON Schemas in
  * `libs/contracts/schemas/meeting.events.v1`), keyed by meeting id, `ce_subject` the meeting id.
  * Stateless: `scheduled`, `updated` (scope `all`) and `series-split` carry the whole meeting;
@@ -29,6 +36,7 @@ export function toMeetingFeedMessage(recorded: RecordedEvent): IntegrationMessag
   const streamRevision = Number(recorded.revision);
   if (recorded.streamName.startsWith('roomSchedule-')) {
     const event = recorded as RecordedEvent<RoomScheduleEvent>;
+    // Keep in step with MEETING_FEED_ROOM_SCHEDULE_TYPES.
     if (event.type !== 'SeriesOccurrencesSkipped' || !event.data.meetingId) return null;
     const { meetingId, roomId, seriesId, organizerId, skipped, occurredAt } = event.data;
     return message('occurrence-conflicted', meetingId, {

@@ -88,6 +88,50 @@ export function describeSubscriptions(subject: SubjectAccessor): void {
       }
     });
 
+    it('keeps only the event types asked for of a category, every type of the others, and resumes past the rest', async () => {
+      const { store } = subject();
+      const [filtered, whole] = [uniqueCategory('typed'), uniqueCategory('whole')];
+      const categories = [filtered, whole];
+      const eventTypes = { [filtered]: ['Wanted', 'AlsoWanted'] };
+      const [first, other, second] = [anEvent('Wanted'), anEvent('Unwanted'), anEvent('AlsoWanted')];
+      await store.append(`${filtered}-1`, [anEvent('Unwanted'), first, anEvent('Unwanted')]);
+      await store.append(`${whole}-1`, [other]);
+      await store.append(`${filtered}-2`, someEvents(3, 'Unwanted'));
+
+      const recorder = new SubscriptionRecorder(store.subscribe({ categories, eventTypes, batchSize: 1 }));
+      let resumed: SubscriptionRecorder | undefined;
+      try {
+        await waitFor(() => expect(recorder.caughtUp).toBe(true));
+        expect(idsOf(recorder.events)).toEqual([first.eventId, other.eventId]);
+        expect(idsOf(await collect(store.readAll({ categories, eventTypes })))).toEqual([
+          first.eventId,
+          other.eventId,
+        ]);
+
+        await store.append(`${filtered}-1`, [...someEvents(2, 'Unwanted'), second, anEvent('Unwanted')]);
+        await waitFor(() =>
+          expect(idsOf(recorder.events)).toEqual([first.eventId, other.eventId, second.eventId]),
+        );
+        expect(recorder.batches.every((batch) => batch.events.length > 0 || batch.caughtUp)).toBe(true);
+        const checkpoints = recorder.batches.map((batch) => batch.checkpoint);
+        for (let i = 1; i < checkpoints.length; i++) {
+          expect(compareCheckpoints(checkpoints[i - 1], checkpoints[i])).toBeLessThanOrEqual(0);
+        }
+
+        // Resumed from the last checkpoint delivered, nothing comes again; what comes next does.
+        const third = anEvent('Wanted');
+        resumed = new SubscriptionRecorder(
+          store.subscribe({ categories, eventTypes, from: recorder.batches.at(-1)?.checkpoint }),
+        );
+        await waitFor(() => expect(resumed?.caughtUp).toBe(true));
+        await store.append(`${filtered}-3`, [anEvent('Unwanted'), third]);
+        await waitFor(() => expect(idsOf(resumed?.events ?? [])).toEqual([third.eventId]));
+      } finally {
+        await recorder.stop();
+        await resumed?.stop();
+      }
+    });
+
     it('resumes from its checkpoint after being killed: misses nothing, repeats nothing checkpointed', async () => {
       const { store } = subject();
       const category = uniqueCategory('resume');
