@@ -48,8 +48,20 @@ export async function createBenchDatabase(): Promise<{ name: string; url: URL }>
   return { name, url };
 }
 
+/**
+ * Drops a bench database. `with (force)` cannot end a backend of another role (an autovacuum worker
+ * that has just started on it, after a run's writes), so a refusal is retried a few times.
+ */
 export async function dropBenchDatabase(name: string): Promise<void> {
-  await admin(`drop database if exists ${name} with (force)`);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await admin(`drop database if exists ${name} with (force)`);
+      return;
+    } catch (error) {
+      if (attempt >= 10) throw error;
+      await sleep(1_000);
+    }
+  }
 }
 
 export function admin<R extends Record<string, unknown> = Record<string, unknown>>(

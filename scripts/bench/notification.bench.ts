@@ -34,6 +34,9 @@ import {
 } from '../../services/notification/src/testing/feed-messages.fixtures';
 import {
   BROKERS,
+  createBenchDatabase,
+  dropBenchDatabase,
+  unaryClient,
   cpuFigure,
   cpuSince,
   cpuSnapshot,
@@ -53,6 +56,7 @@ import {
 } from './bench-support';
 
 const SERVICE_MAIN = 'dist/services/notification/src/main.js';
+const BOOKING_MAIN = 'dist/services/booking/src/main.js';
 const SMTP_URL = process.env.BENCH_SMTP_URL ?? 'smtp://127.0.0.1:1025';
 const MAIL_API = process.env.BENCH_MAIL_API_URL ?? 'http://127.0.0.1:1080';
 const RATE = Number(process.env.BENCH_RATE ?? 50);
@@ -65,6 +69,13 @@ const ROOMS = 100;
 const GOAL_P95_MS = 1_000;
 const DRAIN_TIMEOUT_MS = 60_000;
 const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Asia/Tokyo', 'UTC'];
+/** (f): the rooms the booking service learns, and where their free hours start (30 days ahead, on a day). */
+const BOOKED_ROOMS = 50;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const BOOKED_DAY0 = Math.ceil(Date.now() / DAY_MS) * DAY_MS + 30 * DAY_MS;
+const BOOKED_TITLE = 'bench booked';
+const CALL_DEADLINE_MS = 10_000;
 
 const logger = pino({ level: 'error' });
 
@@ -227,8 +238,6 @@ async function main(session: BenchSession): Promise<void> {
   while ([...producedAt.keys()].some((number) => !seenAt.has(number)) && Date.now() < deadline)
     await sleep(200);
   await sleep(1_000); // late duplicates would show up here
-  observing = false;
-  await observer;
 
   const { rows: accepted } = await pool.query<{
     title: string;
@@ -238,7 +247,8 @@ async function main(session: BenchSession): Promise<void> {
     status: string;
   }>(
     `select notice->'booking'->>'title' as title, created_at, claimed_at, sent_at, status
-       from notification.deliveries`,
+       from notification.deliveries
+      where notice->'booking'->>'title' not like '${BOOKED_TITLE} %'`,
   );
   const measured = accepted.filter((row) => !row.title.includes('warm-up'));
   const numberOf = (title: string) => Number(/#(\d+)$/.exec(title)?.[1]);
@@ -316,8 +326,21 @@ async function main(session: BenchSession): Promise<void> {
     verdict: missing === 0 && duplicated === 0 ? 'PASS' : 'MISS',
   });
 
+  // (f) the same path from its real start: the booking service's append, its relay, then as above.
+  const booked = await throughBookingService(session, {
+    recipients,
+    seenAt,
+    copies,
+    nextNumber: () => (sequence += 1),
+    pool,
+    notificationPid: service.pid,
+  });
+  observing = false;
+  await observer;
+  rows.push(...booked.rows);
+
   session.printReport({
-    title: `roomledger notification benchmark (booking.events.v1 -> one notification service process -> SMTP; ${RATE} events/s for ${SECONDS} s; one fresh database)`,
+    title: `roomledger notification benchmark (booking.events.v1 -> one notification service process -> SMTP; ${RATE} events/s for ${SECONDS} s; (f) through the booking service too; fresh databases)`,
     rows,
     machineSection: '(d) what else was running',
     context: [
@@ -325,18 +348,309 @@ async function main(session: BenchSession): Promise<void> {
       `    OTEL_SDK_DISABLED=true, EMAIL_CONCURRENCY=${service.env.EMAIL_CONCURRENCY}; SMTP server: MailDev at ${SMTP_URL}`,
       `  CPU during (a), ${cpu.wallSeconds.toFixed(1)} s x ${cpus().length} CPUs: machine busy ${cpuFigure(cpu.machine?.busy)} of ${cpuFigure(cpu.machine?.total)};`,
       `    notification service ${cpuFigure(cpu.service)}, this bench (producer, MailDev poller) ${cpuFigure(cpu.bench)}`,
+      ...booked.context,
     ],
     notes: [
       `  whole run ${((now() - session.started) / 1000).toFixed(1)} s. Each event is a roomledger.booking.confirmed.v1 shaped as the booking relay`,
       `  publishes it (key = one of ${ROOMS} rooms, schema-checked), for one of ${RECIPIENTS} recipients in ${ZONES.length} time zones;`,
-      '  its occurredAt is the moment it was produced, where every latency above starts (one clock: this machine).',
+      '  its occurredAt is the moment it was produced, where (a)-(c) start (one clock: this machine).',
       `  (a) is an upper bound: a message is "seen" at the first poll that lists it, up to ${POLL_MS} ms plus one API call late.`,
       "  MailDev's own `time` field is the Date header the sender wrote (whole seconds), so it cannot time this.",
       '  (b) is when the SMTP server acknowledged the message to the service. Goals are printed, never enforced.',
+      ...booked.notes,
       `  The run used its own topics (${session.topic('booking.events.v1')}, ...), deleted at the end, as are its mails in MailDev.`,
     ],
   });
 }
+
+/**
+ * (f): the booking service as its own process (a second fresh database, this run's topics: it appends
+ * to its event store and its relay publishes to the booking topic the notification service reads),
+ * `BOOKED_ROOMS` rooms taught through the run's room topic, then `BookDirectly` at `RATE`/s for
+ * `SECONDS` (after a warm-up), each for one of the recipients as organizer (the caller in the gRPC
+ * metadata), each on a distinct free hour. Latency starts at the booking event's `occurredAt` as the
+ * delivery log recorded it (the payload the notification service consumed).
+ */
+async function throughBookingService(
+  session: BenchSession,
+  run: {
+    recipients: { userId: string }[];
+    seenAt: Map<number, number>;
+    copies: Map<number, number>;
+    nextNumber: () => number;
+    pool: Pool;
+    notificationPid: number;
+  },
+): Promise<{ rows: Row[]; context: string[]; notes: string[] }> {
+  const { cleanup, runId } = session;
+  const section = `(f) appended -> seen in MailDev's API, through the booking service, ${RATE}/s for ${SECONDS} s`;
+  step(`${section}: starting the booking service (${BOOKING_MAIN}) on a second fresh database`);
+  const bookingDb = await createBenchDatabase();
+  cleanup.add(() => dropBenchDatabase(bookingDb.name));
+  const groups = { rooms: `bench.booking-rooms.${runId}`, users: `bench.booking-users.${runId}` };
+  cleanup.add(() => deleteConsumerGroup(groups.rooms));
+  cleanup.add(() => deleteConsumerGroup(groups.users));
+  const booking = await startServiceProcess('booking', {
+    DATABASE_URL: bookingDb.url.toString(),
+    ROOM_EVENTS_GROUP_ID: groups.rooms,
+    USER_EVENTS_GROUP_ID: groups.users,
+    ROOM_EVENTS_TOPIC: session.topic('room.events.v1'),
+    BOOKING_EVENTS_TOPIC: session.topic('booking.events.v1'),
+    MEETING_EVENTS_TOPIC: session.topic('meeting.events.v1'),
+    USER_EVENTS_TOPIC: session.topic('user.events.v1'),
+  });
+  cleanup.add(() => booking.stop());
+  const client = unaryClient(
+    booking.grpcAddress,
+    'roomledger/booking/v1/booking.proto',
+    'roomledger.booking.v1.BookingService',
+    CALL_DEADLINE_MS,
+  );
+  cleanup.add(async () => client.close());
+
+  const rooms = Array.from({ length: BOOKED_ROOMS }, (_, index) => `bench-${runId}-booked-${index}`);
+  step(`registering ${BOOKED_ROOMS} rooms through ${session.topic('room.events.v1')}`);
+  const producer = createKafka({ clientId: 'bench-notification-rooms', brokers: BROKERS, logger }).producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic: session.topic('room.events.v1'), acks: -1, messages: rooms.map(roomEvent) });
+  } finally {
+    await producer.disconnect();
+  }
+  const pending = new Set(rooms);
+  const slot = (roomId: string, hour: number) => ({
+    roomId,
+    start: new Date(BOOKED_DAY0 + hour * HOUR_MS).toISOString(),
+    end: new Date(BOOKED_DAY0 + (hour + 1) * HOUR_MS).toISOString(),
+  });
+  await waitFor(
+    'the booking service to know every room',
+    async () => {
+      if (booking.exited()) throw new Error(`the booking service exited:\n${booking.logs()}`);
+      await Promise.all(
+        [...pending].map((roomId) => {
+          const { start, end } = slot(roomId, 0);
+          return client
+            .call('GetRoomAvailability', { roomId, from: start, to: end }, caller(run.recipients[0].userId))
+            .then(
+              () => pending.delete(roomId),
+              () => undefined,
+            );
+        }),
+      );
+      return pending.size === 0;
+    },
+    120_000,
+  );
+
+  // One distinct free hour per booking: each room's hours in turn.
+  const nextHour = new Map<string, number>();
+  const replies = new Map<number, { updatedAt: string; calledAt: number; repliedAt: number }>();
+  const failures = new Map<string, number>();
+  const book = async (seconds: number, counted: boolean) => {
+    const total = Math.round(seconds * RATE);
+    const t0 = Date.now();
+    const calls: Promise<void>[] = [];
+    for (let index = 0; index < total && !interruptedBy() && !booking.exited(); index += 1) {
+      await sleep(Math.max(0, t0 + (index * 1000) / RATE - Date.now()));
+      const number = run.nextNumber();
+      const organizer = run.recipients[number % run.recipients.length];
+      const roomId = rooms[number % rooms.length];
+      const hour = nextHour.get(roomId) ?? 0;
+      nextHour.set(roomId, hour + 1);
+      const request = {
+        ...slot(roomId, hour),
+        title: `${BOOKED_TITLE} ${counted ? '' : 'warm-up '}#${number}`,
+      };
+      const calledAt = Date.now();
+      calls.push(
+        client.call<{ updatedAt: string }>('BookDirectly', request, caller(organizer.userId)).then(
+          (reply) => {
+            if (counted) replies.set(number, { updatedAt: reply.updatedAt, calledAt, repliedAt: Date.now() });
+          },
+          (error: { code?: number; details?: string }) => {
+            const kind =
+              error.code === undefined ? String(error) : `grpc ${error.code} ${error.details ?? ''}`;
+            failures.set(kind, (failures.get(kind) ?? 0) + 1);
+          },
+        ),
+      );
+    }
+    await Promise.all(calls);
+    if (booking.exited()) throw new Error(`the booking service exited during the run:\n${booking.logs()}`);
+    return total;
+  };
+
+  step(`warming up the booking path: ${WARM_UP_SECONDS} s of BookDirectly at ${RATE}/s (not counted)`);
+  await book(WARM_UP_SECONDS, false);
+  await sleep(1_000);
+
+  step(`${section}: measuring`);
+  const cpuBooking = cpuSnapshot(booking.pid);
+  const cpuNotification = cpuSnapshot(run.notificationPid);
+  const t0 = now();
+  const called = await book(SECONDS, true);
+  const callSeconds = (now() - t0) / 1000;
+  const cpu = cpuSince(cpuBooking, booking.pid);
+  const notificationCpu = cpuSince(cpuNotification, run.notificationPid).service;
+  step('waiting for the last e-mails of (f)');
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  while ([...replies.keys()].some((number) => !run.seenAt.has(number)) && Date.now() < deadline)
+    await sleep(200);
+  await sleep(1_000); // late duplicates would show up here
+
+  const { rows: logged } = await run.pool.query<{
+    title: string;
+    occurred_at: string;
+    created_at: Date;
+    sent_at: Date | null;
+    status: string;
+  }>(
+    `select notice->'booking'->>'title' as title, notice->>'occurredAt' as occurred_at, created_at, sent_at, status
+       from notification.deliveries
+      where notice->'booking'->>'title' like '${BOOKED_TITLE} #%'`,
+  );
+  const numberOf = (title: string) => Number(/#(\d+)$/.exec(title)?.[1]);
+  const logRows = new Map<number, (typeof logged)[number][]>();
+  for (const row of logged)
+    logRows.set(numberOf(row.title), [...(logRows.get(numberOf(row.title)) ?? []), row]);
+  const counted = [...replies.entries()];
+  // occurredAt: the booking event's, as the notification service consumed it (the delivery log's notice).
+  const occurredAt = new Map(
+    counted
+      .filter(([number]) => logRows.has(number))
+      .map(([number]) => [number, Date.parse(logRows.get(number)![0].occurred_at)] as const),
+  );
+  const sorted = (values: number[]) => values.sort((a, b) => a - b);
+  const seenLatency = sorted(
+    counted
+      .filter(([number]) => run.seenAt.has(number) && occurredAt.has(number))
+      .map(([number]) => run.seenAt.get(number)! - occurredAt.get(number)!),
+  );
+  const acceptedLatency = sorted(
+    counted
+      .filter(([number]) => occurredAt.has(number) && logRows.get(number)![0].sent_at)
+      .map(([number]) => logRows.get(number)![0].sent_at!.getTime() - occurredAt.get(number)!),
+  );
+  const intakeLatency = sorted(
+    counted
+      .filter(([number]) => occurredAt.has(number))
+      .map(([number]) => logRows.get(number)![0].created_at.getTime() - occurredAt.get(number)!),
+  );
+  const callLatency = sorted(counted.map(([, reply]) => reply.repliedAt - reply.calledAt));
+  // Cross-checks: the event's occurredAt is the reply's updatedAt and falls within its call.
+  const differsFromReply = counted.filter(
+    ([number, reply]) => occurredAt.has(number) && Date.parse(reply.updatedAt) !== occurredAt.get(number),
+  ).length;
+  const outsideCall = counted.filter(
+    ([number, reply]) =>
+      occurredAt.has(number) &&
+      (occurredAt.get(number)! < reply.calledAt - 1 || occurredAt.get(number)! > reply.repliedAt + 1),
+  ).length;
+  const missing = counted.filter(([number]) => !run.seenAt.has(number)).length;
+  const duplicated = counted.filter(([number]) => (run.copies.get(number) ?? 0) > 1).length;
+  const notLogged = counted.filter(([number]) => !logRows.has(number)).length;
+  const loggedTwice = counted.filter(([number]) => (logRows.get(number)?.length ?? 0) > 1).length;
+  const failed = [...failures.values()].reduce((sum, value) => sum + value, 0);
+  const failureList = failed === 0 ? '0' : [...failures].map(([kind, n]) => `${fmt(n)} ${kind}`).join(', ');
+  const p95 = percentile(seenLatency, 0.95);
+  const quantiles = (values: number[]) =>
+    `p50 ${ms(percentile(values, 0.5))} p99 ${ms(percentile(values, 0.99))} max ${ms(values.at(-1) ?? NaN)}`;
+
+  const rows: Row[] = [
+    {
+      measure: `${section} (from the event's occurredAt in the delivery log)`,
+      figure: `p95 ${ms(p95)}`,
+      detail: `${quantiles(seenLatency)}; ${fmt(seenLatency.length)} of ${fmt(counted.length)} booked arrived`,
+      goal: `p95 < ${GOAL_P95_MS} ms`,
+      verdict: p95 < GOAL_P95_MS && missing === 0 && failed === 0 ? 'PASS' : 'MISS',
+    },
+    {
+      measure: "    (f1) appended -> SMTP server answered 250 (the delivery log's sent_at)",
+      figure: `p95 ${ms(percentile(acceptedLatency, 0.95))}`,
+      detail: quantiles(acceptedLatency),
+      goal: 'reported',
+      verdict: '',
+    },
+    {
+      measure: '    (f2) of which appended -> intake transaction began (commit, relay, Kafka, consumer)',
+      figure: `p95 ${ms(percentile(intakeLatency, 0.95))}`,
+      detail: quantiles(intakeLatency),
+      goal: 'reported',
+      verdict: '',
+    },
+    {
+      measure: '    (f3) BookDirectly call -> reply (client-side; not part of the latency above)',
+      figure: `p95 ${ms(percentile(callLatency, 0.95))}`,
+      detail: `${quantiles(callLatency)}; ${fmt(counted.length)} of ${fmt(called)} booked in ${callSeconds.toFixed(1)} s (${(called / callSeconds).toFixed(1)}/s), failed ${failureList}`,
+      goal: 'reported',
+      verdict: '',
+    },
+    {
+      measure: '    (f4) e-mails per booking: missing / more than one',
+      figure: `${missing} / ${duplicated}`,
+      detail: `delivery log: ${notLogged} bookings without a row, ${loggedTwice} with more than one, ${logged.filter((row) => row.status !== 'sent').length} not sent; occurredAt != reply's updatedAt ${differsFromReply}, outside its call ${outsideCall}`,
+      goal: '0 / 0',
+      verdict: missing === 0 && duplicated === 0 && failed === 0 ? 'PASS' : 'MISS',
+    },
+  ];
+  return {
+    rows,
+    context: [
+      `  booking service (f): one process (pid ${booking.pid}), ${BOOKING_MAIN}, its own database ${bookingDb.name}, EVENT_STORE_POOL_SIZE=${booking.env.EVENT_STORE_POOL_SIZE}`,
+      `  CPU during (f), ${cpu.wallSeconds.toFixed(1)} s: machine busy ${cpuFigure(cpu.machine?.busy)} of ${cpuFigure(cpu.machine?.total)};`,
+      `    booking service ${cpuFigure(cpu.service)}, notification service ${cpuFigure(notificationCpu)}, this bench ${cpuFigure(cpu.bench)}`,
+    ],
+    notes: [
+      `  (f) starts earlier than (a): at the booking event's occurredAt (the decision, appended in the same transaction),`,
+      `  read from the delivery log's notice (the payload consumed) and checked against BookDirectly's reply (updatedAt);`,
+      `  it adds the append's commit and the booking relay to (a)'s path. ${BOOKED_ROOMS} rooms, one distinct free hour each booking,`,
+      `  organizers the same ${run.recipients.length} recipients (x-roomledger-user-id), a ${WARM_UP_SECONDS} s warm-up not counted.`,
+    ],
+  };
+}
+
+/** The room service's `roomledger.room.registered.v1` for a room open around the clock, no window. */
+function roomEvent(roomId: string) {
+  const id = randomUUID();
+  const at = new Date().toISOString();
+  return {
+    key: roomId,
+    headers: {
+      ce_specversion: '1.0',
+      ce_id: id,
+      ce_type: 'roomledger.room.registered.v1',
+      ce_source: '/roomledger/room',
+      ce_time: at,
+      ce_subject: roomId,
+      'content-type': 'application/json',
+    },
+    value: JSON.stringify({
+      roomId,
+      version: 1,
+      occurredAt: at,
+      name: `Bench room ${roomId}`,
+      capacity: 8,
+      seats: 1,
+      timeZone: 'Europe/Berlin',
+      amenities: [],
+      accessibility: [],
+      openingHours: [],
+      closures: [],
+      policy: {
+        minDurationMinutes: 15,
+        maxDurationMinutes: 480,
+        bookingWindowDays: null,
+        minNoticeMinutes: 0,
+        bufferBeforeMinutes: 0,
+        bufferAfterMinutes: 0,
+      },
+      retired: false,
+    }),
+  };
+}
+
+const caller = (userId: string) => ({ 'x-roomledger-user-id': userId, 'x-roomledger-roles': 'member' });
 
 /** `RATE` messages a second for `FLOOR_SECONDS`, straight to the SMTP server; latency per send. */
 async function smtpFloor(runId: string, caught: string[]) {
@@ -404,7 +718,13 @@ async function waitFor(what: string, condition: () => Promise<boolean>, timeoutM
 void runBench(
   {
     serviceMain: SERVICE_MAIN,
-    feeds: ['booking.events.v1', 'meeting.events.v1', 'user.events.v1', 'notification.events.v1'],
+    feeds: [
+      'room.events.v1',
+      'booking.events.v1',
+      'meeting.events.v1',
+      'user.events.v1',
+      'notification.events.v1',
+    ],
   },
   main,
 );
