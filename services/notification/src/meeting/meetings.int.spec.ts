@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { eventually, mailbox, type CaughtMail } from '@roomledger/testing';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { eventually, grpcClient, mailbox, type CaughtMail, type GrpcTestClient } from '@roomledger/testing';
 import ICAL from 'ical.js';
 import {
   meetingMessage,
@@ -10,25 +12,58 @@ import {
   type UserProfile,
 } from '../testing/feed-messages.fixtures';
 import { startNotificationHarness, type NotificationHarness } from '../testing/notification-harness.fixtures';
+import { verifyWebhook, WebhookHeaders } from '../webhook/signature';
 
 /**
  * Meeting notices on real PostgreSQL, Kafka, Redis (BullMQ) and SMTP (MailDev): the meeting feed as
  * the booking service's relay publishes it, the directory from the user feed. Invitations, updates and
  * cancellations reach each attendee once with their iCalendar object (read back with ical.js); meeting
- * reminders fire once, not for someone who declined, never after a cancellation. Own database, topic
- * copies, group and queue.
+ * reminders fire once, not for someone who declined, never after a cancellation; a webhook subscriber
+ * gets the meeting's public facts only (signed, to a real HTTP receiver). Own database, topic copies,
+ * group and queue.
  */
 describe('Meeting notices', () => {
   let notification: NotificationHarness;
+  let api: GrpcTestClient;
+  let receiver: Server;
+  let receiverUrl: string;
+  /** Every webhook POST the receiver got, raw. */
+  const received: { path: string; headers: IncomingHttpHeaders; body: string }[] = [];
   const runId = randomUUID().slice(0, 8);
 
   beforeAll(async () => {
+    receiver = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push({
+          path: request.url ?? '/',
+          headers: request.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
+        response.statusCode = 204;
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     // Reminders with an offset's "minute" lasting a second: a reminder `n minutes` before fires n seconds before.
-    notification = await startNotificationHarness({ name: 'meetings', reminders: true });
+    notification = await startNotificationHarness({
+      name: 'meetings',
+      reminders: true,
+      env: { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }, // the receiver listens on 127.0.0.1
+    });
+    api = grpcClient(
+      notification.service.grpcAddress,
+      'roomledger/notification/v1/notification.proto',
+      'roomledger.notification.v1.NotificationService',
+    );
   }, 120_000);
 
   afterAll(async () => {
+    api?.close();
     await notification?.stop();
+    await new Promise((resolve) => receiver?.close(resolve));
   });
 
   const register = (name: string, timeZone = 'Europe/Berlin'): Promise<UserProfile> =>
@@ -229,5 +264,91 @@ describe('Meeting notices', () => {
       [dropped.meetingId],
     );
     expect(rows).toEqual([]);
+  }, 90_000);
+
+  it('sends a meeting webhook with the public facts only: no address or name, only the wanted type', async () => {
+    const olga = await register(`Olga Organova ${runId}`);
+    const bea = await register(`Bea Attendova ${runId}`);
+    const guest = `guest-${runId}@partner.example.test`;
+    const created = await api.call<{ subscription: { id: string }; secret: string }>(
+      'CreateWebhookSubscription',
+      { url: `${receiverUrl}/olga-${runId}`, eventTypes: ['roomledger.meeting.scheduled.v1'] },
+      { 'x-roomledger-user-id': olga.userId, 'x-roomledger-roles': 'member' },
+    );
+    const meeting = {
+      ...meetingOf(
+        olga,
+        [invited(bea), { email: guest, required: false, response: 'needs-action' } as const],
+        7 * 24 * 3600,
+      ),
+      title: `Partner sync ${runId}`,
+    };
+    const scheduled = randomUUID();
+    await publish('scheduled', { ...publicMeeting(meeting), scheduledBy: olga.userId }, scheduled);
+    // The guest answers: the organizer hears of it (inbox), but the subscription does not want this type.
+    const responded = randomUUID();
+    await publish(
+      'invitation-responded',
+      { meetingId: meeting.meetingId, attendee: { email: guest }, response: 'accepted' },
+      responded,
+    );
+    await eventually(async () => {
+      const { rows } = await notification.database.pool.query<{ kind: string }>(
+        `select kind from notification.inbox_items where recipient_id = $1 and subject = $2 order by position`,
+        [olga.userId, meeting.meetingId],
+      );
+      expect(rows.map((row) => row.kind)).toEqual(['meeting-invitation', 'meeting-response']);
+    }, 30_000);
+    // A later event the subscription wants, published only after the response went through the intake.
+    const later = { ...meetingOf(olga, [invited(bea)], 8 * 24 * 3600), title: `Follow-up ${runId}` };
+    const laterScheduled = randomUUID();
+    await publish('scheduled', { ...publicMeeting(later), scheduledBy: olga.userId }, laterScheduled);
+
+    const path = `/olga-${runId}`;
+    const deliveries = await eventually(async () => {
+      const mine = received.filter((each) => each.path === path);
+      expect(mine.map((each) => each.headers[WebhookHeaders.eventId.toLowerCase()])).toContain(
+        laterScheduled,
+      );
+      return mine;
+    }, 30_000);
+    // Exactly the two scheduled events, once each; the response was never recorded for the subscription.
+    expect(deliveries.map((each) => each.headers[WebhookHeaders.eventId.toLowerCase()]).sort()).toEqual(
+      [scheduled, laterScheduled].sort(),
+    );
+    const { rows: logged } = await notification.database.pool.query<{ event_id: string }>(
+      `select event_id from notification.deliveries where channel = 'webhook' and recipient_id = $1`,
+      [created.subscription.id],
+    );
+    expect(logged.map((row) => row.event_id).sort()).toEqual([scheduled, laterScheduled].sort());
+
+    const delivery = deliveries.find(
+      (each) => each.headers[WebhookHeaders.eventId.toLowerCase()] === scheduled,
+    )!;
+    const signature = String(delivery.headers[WebhookHeaders.signature.toLowerCase()]);
+    expect(verifyWebhook(created.secret, delivery.body, signature, Math.floor(Date.now() / 1000))).toBe(true);
+    expect(verifyWebhook('whsec_someone_else', delivery.body, signature, Math.floor(Date.now() / 1000))).toBe(
+      false,
+    );
+    expect(delivery.headers[WebhookHeaders.eventType.toLowerCase()]).toBe('roomledger.meeting.scheduled.v1');
+    expect(JSON.parse(delivery.body)).toMatchObject({
+      id: scheduled,
+      type: 'roomledger.meeting.scheduled.v1',
+      kind: 'meeting-invitation',
+      subject: meeting.meetingId,
+      data: {
+        meeting: {
+          meetingId: meeting.meetingId,
+          title: meeting.title,
+          // The same instants (the service writes them with milliseconds).
+          start: new Date(meeting.start).toISOString(),
+          end: new Date(meeting.end).toISOString(),
+        },
+      },
+    });
+    // No personal data anywhere in the raw body: not the guest's address, no user's address or name.
+    for (const personal of [guest, olga.email, bea.email, olga.name, bea.name, 'Olga', 'Bea'])
+      expect(delivery.body).not.toContain(personal);
+    expect(delivery.body).not.toContain('@');
   }, 90_000);
 });
