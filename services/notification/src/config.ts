@@ -66,7 +66,11 @@ export const configSchema = z.object({
    * receivers can switch to the new one without rejecting a delivery.
    */
   WEBHOOK_SECRET_ROTATION_GRACE_SECONDS: env.positiveInt(86_400),
-  /** Delivery-log rows in a final state (`sent`, `dead_lettered`, `cancelled`) are deleted this many days after reaching it. */
+  /**
+   * Delivery-log rows in a final state (`sent`, `dead_lettered`, `cancelled`) are deleted this many days
+   * after reaching it; so are reminders sent or cancelled, and deleted webhook subscriptions none of
+   * whose deliveries is left.
+   */
   DELIVERY_LOG_RETENTION_DAYS: env.positiveInt(90),
   /**
    * Consumed-message ids (the intake's dedupe rows in `notification.inbox`) are kept this many days. At
@@ -79,6 +83,16 @@ export const configSchema = z.object({
   }),
   /** Read in-app items older than this many days are deleted (unread ones are kept). */
   INBOX_ITEMS_RETENTION_DAYS: env.positiveInt(180),
+  /**
+   * The service's copy of a meeting (`notification.meetings`: guests' e-mail addresses among it) is
+   * deleted this many days after the meeting is over (cancelled, or its last occurrence ended; a series
+   * without an end never is) and last changed, once none of its reminders is still scheduled. At least as
+   * long as the consumed topics keep a message (7 days): an event already applied to the copy that Kafka
+   * delivers again must still find it, or its stream revision could not be told to be old.
+   */
+  MEETING_COPY_RETENTION_DAYS: env.positiveInt(30).refine((days) => days >= LONGEST_FEED_RETENTION_DAYS, {
+    message: `must be at least ${LONGEST_FEED_RETENTION_DAYS} (days): the consumed topics keep messages that long, and a redelivered meeting event must still find the copy`,
+  }),
   /** Reminders before bookings (BullMQ delayed jobs in Redis); `false` turns the channel off. */
   REMINDERS_ENABLED: env.flag(true),
   /** The BullMQ queue of reminder jobs (one per deployment; tests use their own). */

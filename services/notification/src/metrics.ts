@@ -81,7 +81,7 @@ export function notificationMetrics(metrics: ServiceMetrics) {
   });
   const pruned = new Counter({
     name: 'notification_pruned_rows_total',
-    help: 'Rows deleted by retention, by table (deliveries, inbox: consumed-message ids, inbox_items)',
+    help: 'Rows deleted by retention, by table (deliveries, inbox: consumed-message ids, inbox_items, reminders, webhook_subscriptions, meetings)',
     labelNames: ['table'] as const,
     registers,
   });

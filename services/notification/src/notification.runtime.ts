@@ -158,6 +158,7 @@ export class NotificationRuntime implements BackgroundRuntime {
         deliveryLogDays: config.DELIVERY_LOG_RETENTION_DAYS,
         inboxDedupeDays: config.INBOX_DEDUPE_RETENTION_DAYS,
         inboxItemsDays: config.INBOX_ITEMS_RETENTION_DAYS,
+        meetingCopyDays: config.MEETING_COPY_RETENTION_DAYS,
       },
       onPruned: metrics.pruned,
     });

@@ -180,6 +180,20 @@ create index inbox_items_read on notification.inbox_items (created_at) where rea
 create index inbox_processed on notification.inbox (processed_at);
 `,
   },
+  {
+    version: 6,
+    sql: `
+-- Retention of reminders, deleted webhook subscriptions and meeting copies. \`over_at\`: when the meeting
+-- is over (its last occurrence's end; 'infinity' for a series without an end; for a cancelled one, when
+-- the cancellation was applied), written with every copy; null for copies from before this migration
+-- until the retention computes it.
+alter table notification.meetings add column over_at timestamptz;
+create index meetings_over on notification.meetings (over_at);
+create index reminders_final on notification.reminders (updated_at) where status in ('sent', 'cancelled');
+create index webhook_subscriptions_deleted on notification.webhook_subscriptions (deleted_at)
+  where deleted_at is not null;
+`,
+  },
 ];
 
 export async function migrate(pool: Pool): Promise<void> {
