@@ -12,7 +12,6 @@
  * BENCH_KAFKA_BROKERS (default 127.0.0.1:9092), BENCH_SECONDS (per timed phase, default 10).
  * It creates a fresh database (and consumer group) and drops both at the end.
  */
-import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import type { ServiceError } from '@grpc/grpc-js';
 import { createKafka } from '@roomledger/messaging';
@@ -42,6 +41,7 @@ import {
   step,
   type BenchSession,
   interruptedBy,
+  roomEvent,
 } from './bench-support';
 
 const SERVICE_MAIN = 'dist/services/booking/src/main.js';
@@ -238,51 +238,11 @@ async function conflictCount(httpUrl: string): Promise<number> {
 
 // ---------------------------------------------------------------------------------------------------
 
-/** The room service's `roomledger.room.registered.v1` for a room open around the clock, no window. */
-function roomEvent(roomId: string) {
-  const id = randomUUID();
-  const at = new Date().toISOString();
-  return {
-    key: roomId,
-    headers: {
-      ce_specversion: '1.0',
-      ce_id: id,
-      ce_type: 'roomledger.room.registered.v1',
-      ce_source: '/roomledger/room',
-      ce_time: at,
-      ce_subject: roomId,
-      'content-type': 'application/json',
-    },
-    value: JSON.stringify({
-      roomId,
-      version: 1,
-      occurredAt: at,
-      name: `Bench room ${roomId}`,
-      capacity: 8,
-      seats: 1,
-      timeZone: 'Europe/Berlin',
-      amenities: [],
-      accessibility: [],
-      openingHours: [],
-      closures: [],
-      policy: {
-        minDurationMinutes: 15,
-        maxDurationMinutes: 480,
-        bookingWindowDays: null,
-        minNoticeMinutes: 0,
-        bufferBeforeMinutes: 0,
-        bufferAfterMinutes: 0,
-      },
-      retired: false,
-    }),
-  };
-}
-
 async function registerRooms(roomIds: string[]): Promise<void> {
   const producer = createKafka({ clientId: 'bench-booking', brokers: BROKERS, logger }).producer();
   await producer.connect();
   try {
-    await producer.send({ topic: roomEventsTopic, messages: roomIds.map(roomEvent) });
+    await producer.send({ topic: roomEventsTopic, messages: roomIds.map((roomId) => roomEvent(roomId)) });
   } finally {
     await producer.disconnect();
   }

@@ -44,6 +44,7 @@ import {
   type BenchSession,
   interruptedBy,
   throwIfInterrupted,
+  roomEvent,
 } from './bench-support';
 
 const SERVICE_MAIN = 'dist/services/booking/src/main.js';
@@ -120,7 +121,10 @@ async function main(session: BenchSession): Promise<void> {
   const seriesRooms = Array.from({ length: SERIES + 3 }, (_, i) => `bench-${runId}-series-${i}`);
   step(`publishing ${USERS} users and ${seriesRooms.length} rooms to this run's feeds`);
   await publish(session.topic('user.events.v1'), users.map(userEvent));
-  await publish(session.topic('room.events.v1'), seriesRooms.map(roomEvent));
+  await publish(
+    session.topic('room.events.v1'),
+    seriesRooms.map((roomId) => roomEvent(roomId, { timeZone: ZONE, amenities: ['display'] })),
+  );
   await waitFor('rooms and profiles', 120_000, async () => {
     for (const roomId of seriesRooms)
       await bookings.call(
@@ -462,35 +466,6 @@ function userEvent(userId: string, index: number) {
       roles: ['member'],
       preferences: { channels: ['email'], reminderOffsetsMinutes: [] },
       deactivated: false,
-    }),
-  };
-}
-
-function roomEvent(roomId: string) {
-  return {
-    key: roomId,
-    headers: headers('roomledger.room.registered.v1', '/roomledger/room', roomId),
-    value: JSON.stringify({
-      roomId,
-      version: 1,
-      occurredAt: new Date().toISOString(),
-      name: `Bench room ${roomId}`,
-      capacity: 8,
-      seats: 1,
-      timeZone: ZONE,
-      amenities: ['display'],
-      accessibility: [],
-      openingHours: [],
-      closures: [],
-      policy: {
-        minDurationMinutes: 15,
-        maxDurationMinutes: 480,
-        bookingWindowDays: null,
-        minNoticeMinutes: 0,
-        bufferBeforeMinutes: 0,
-        bufferAfterMinutes: 0,
-      },
-      retired: false,
     }),
   };
 }

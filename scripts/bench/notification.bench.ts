@@ -53,6 +53,7 @@ import {
   type BenchSession,
   interruptedBy,
   throwIfInterrupted,
+  roomEvent,
 } from './bench-support';
 
 const SERVICE_MAIN = 'dist/services/notification/src/main.js';
@@ -413,7 +414,11 @@ async function throughBookingService(
   const producer = createKafka({ clientId: 'bench-notification-rooms', brokers: BROKERS, logger }).producer();
   await producer.connect();
   try {
-    await producer.send({ topic: session.topic('room.events.v1'), acks: -1, messages: rooms.map(roomEvent) });
+    await producer.send({
+      topic: session.topic('room.events.v1'),
+      acks: -1,
+      messages: rooms.map((roomId) => roomEvent(roomId)),
+    });
   } finally {
     await producer.disconnect();
   }
@@ -607,46 +612,6 @@ async function throughBookingService(
       `  it adds the append's commit and the booking relay to (a)'s path. ${BOOKED_ROOMS} rooms, one distinct free hour each booking,`,
       `  organizers the same ${run.recipients.length} recipients (x-roomledger-user-id), a ${WARM_UP_SECONDS} s warm-up not counted.`,
     ],
-  };
-}
-
-/** The room service's `roomledger.room.registered.v1` for a room open around the clock, no window. */
-function roomEvent(roomId: string) {
-  const id = randomUUID();
-  const at = new Date().toISOString();
-  return {
-    key: roomId,
-    headers: {
-      ce_specversion: '1.0',
-      ce_id: id,
-      ce_type: 'roomledger.room.registered.v1',
-      ce_source: '/roomledger/room',
-      ce_time: at,
-      ce_subject: roomId,
-      'content-type': 'application/json',
-    },
-    value: JSON.stringify({
-      roomId,
-      version: 1,
-      occurredAt: at,
-      name: `Bench room ${roomId}`,
-      capacity: 8,
-      seats: 1,
-      timeZone: 'Europe/Berlin',
-      amenities: [],
-      accessibility: [],
-      openingHours: [],
-      closures: [],
-      policy: {
-        minDurationMinutes: 15,
-        maxDurationMinutes: 480,
-        bookingWindowDays: null,
-        minNoticeMinutes: 0,
-        bufferBeforeMinutes: 0,
-        bufferAfterMinutes: 0,
-      },
-      retired: false,
-    }),
   };
 }
 
