@@ -3,7 +3,6 @@
  * (pgbench), a fresh database, the result table and the "what else was running" snapshot.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { createKafka } from '@roomledger/messaging';
+import { roomRegisteredMessage } from '@roomledger/testing';
 import { Client } from 'pg';
 import { pino } from 'pino';
 
@@ -667,47 +667,6 @@ export async function startServiceProcess(
   }
 }
 
-/**
- * The room service's `roomledger.room.registered.v1` for a room open around the clock, no booking
- * window (what the benches teach the booking service through their own room topic); `overrides`
- * replace payload fields.
- */
-export function roomEvent(roomId: string, overrides: Record<string, unknown> = {}) {
-  const id = randomUUID();
-  const at = new Date().toISOString();
-  return {
-    key: roomId,
-    headers: {
-      ce_specversion: '1.0',
-      ce_id: id,
-      ce_type: 'roomledger.room.registered.v1',
-      ce_source: '/roomledger/room',
-      ce_time: at,
-      ce_subject: roomId,
-      'content-type': 'application/json',
-    },
-    value: JSON.stringify({
-      roomId,
-      version: 1,
-      occurredAt: at,
-      name: `Bench room ${roomId}`,
-      capacity: 8,
-      seats: 1,
-      timeZone: 'Europe/Berlin',
-      amenities: [],
-      accessibility: [],
-      openingHours: [],
-      closures: [],
-      policy: {
-        minDurationMinutes: 15,
-        maxDurationMinutes: 480,
-        bookingWindowDays: null,
-        minNoticeMinutes: 0,
-        bufferBeforeMinutes: 0,
-        bufferAfterMinutes: 0,
-      },
-      retired: false,
-      ...overrides,
-    }),
-  };
-}
+/** The room the benches teach the booking service through their own room topic (a bench room's name). */
+export const roomEvent = (roomId: string, overrides: Record<string, unknown> = {}) =>
+  roomRegisteredMessage(roomId, { name: `Bench room ${roomId}`, ...overrides });

@@ -8,6 +8,7 @@ import {
   createTestDatabase,
   eventually,
   grpcClient,
+  roomRegisteredMessage,
   startTestService,
   testStack,
   uniqueGroupId,
@@ -79,7 +80,7 @@ describe('The booking service', () => {
     // The rooms come from the room service's feed, as in production.
     await producer.send({
       topic: feeds.topic('room.events.v1'),
-      messages: rooms.map((roomId, index) => roomEvent(roomId, index === 9 ? 3 : 1)),
+      messages: rooms.map((roomId, index) => roomRegisteredMessage(roomId, { seats: index === 9 ? 3 : 1 })),
     });
     await eventually(async () => {
       for (const roomId of rooms) {
@@ -344,41 +345,3 @@ describe('The booking service', () => {
     }
   });
 });
-
-function roomEvent(roomId: string, seats: number) {
-  const id = randomUUID();
-  return {
-    key: roomId,
-    headers: {
-      ce_specversion: '1.0',
-      ce_id: id,
-      ce_type: 'roomledger.room.registered.v1',
-      ce_source: '/roomledger/room',
-      ce_time: new Date().toISOString(),
-      ce_subject: roomId,
-      'content-type': 'application/json',
-    },
-    value: JSON.stringify({
-      roomId,
-      version: 1,
-      occurredAt: new Date().toISOString(),
-      name: `Room ${roomId}`,
-      capacity: 8,
-      seats,
-      timeZone: 'Europe/Berlin',
-      amenities: [],
-      accessibility: [],
-      openingHours: [],
-      closures: [],
-      policy: {
-        minDurationMinutes: 15,
-        maxDurationMinutes: 480,
-        bookingWindowDays: null,
-        minNoticeMinutes: 0,
-        bufferBeforeMinutes: 0,
-        bufferAfterMinutes: 0,
-      },
-      retired: false,
-    }),
-  };
-}

@@ -3,6 +3,7 @@ import { DeadLetterHeaders } from '@roomledger/messaging';
 import {
   eventually,
   grpcClient,
+  roomRegisteredMessage,
   mailbox,
   startTestService,
   testStack,
@@ -100,7 +101,7 @@ describe('The notification service', () => {
     );
 
     // The room comes from the room feed, as in production; then the booking service books in it.
-    await notification.publish('room.events.v1', roomRegistered(roomId));
+    await notification.publish('room.events.v1', roomRegisteredMessage(roomId));
     await eventually(
       () => bookings.call('GetRoomAvailability', { roomId, from: at(0), to: at(60) }, as('x')),
       30_000,
@@ -418,40 +419,3 @@ describe('The notification service', () => {
     );
   });
 });
-
-function roomRegistered(roomId: string) {
-  return {
-    key: roomId,
-    headers: {
-      ce_specversion: '1.0',
-      ce_id: randomUUID(),
-      ce_type: 'roomledger.room.registered.v1',
-      ce_source: '/roomledger/room',
-      ce_time: new Date().toISOString(),
-      ce_subject: roomId,
-      'content-type': 'application/json',
-    },
-    value: JSON.stringify({
-      roomId,
-      version: 1,
-      occurredAt: new Date().toISOString(),
-      name: `Room ${roomId}`,
-      capacity: 8,
-      seats: 1,
-      timeZone: 'Europe/Berlin',
-      amenities: [],
-      accessibility: [],
-      openingHours: [],
-      closures: [],
-      policy: {
-        minDurationMinutes: 15,
-        maxDurationMinutes: 480,
-        bookingWindowDays: null,
-        minNoticeMinutes: 0,
-        bufferBeforeMinutes: 0,
-        bufferAfterMinutes: 0,
-      },
-      retired: false,
-    }),
-  };
-}

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Consumer, IHeaders, Kafka } from 'kafkajs';
 import { uniqueSuffix } from './stack';
 
@@ -134,5 +135,49 @@ export async function createFeedTopics(
       Object.entries(envNames).map(([publicName, setting]) => [setting, names.get(publicName)!]),
     ),
     delete: () => deleteTopics(kafka, created),
+  };
+}
+
+/**
+ * A `roomledger.room.registered.v1` message as the room service's relay publishes it (CloudEvents
+ * headers, keyed by room): a room open around the clock, one seat, no booking window, in Europe/Berlin.
+ * `overrides` replace payload fields. What tests and benchmarks publish to teach the booking service a room.
+ */
+export function roomRegisteredMessage(roomId: string, overrides: Record<string, unknown> = {}) {
+  const at = new Date().toISOString();
+  return {
+    key: roomId,
+    headers: {
+      ce_specversion: '1.0',
+      ce_id: randomUUID(),
+      ce_type: 'roomledger.room.registered.v1',
+      ce_source: '/roomledger/room',
+      ce_time: at,
+      ce_subject: roomId,
+      'content-type': 'application/json',
+    },
+    value: JSON.stringify({
+      roomId,
+      version: 1,
+      occurredAt: at,
+      name: `Room ${roomId}`,
+      capacity: 8,
+      seats: 1,
+      timeZone: 'Europe/Berlin',
+      amenities: [],
+      accessibility: [],
+      openingHours: [],
+      closures: [],
+      policy: {
+        minDurationMinutes: 15,
+        maxDurationMinutes: 480,
+        bookingWindowDays: null,
+        minNoticeMinutes: 0,
+        bufferBeforeMinutes: 0,
+        bufferAfterMinutes: 0,
+      },
+      retired: false,
+      ...overrides,
+    }),
   };
 }
