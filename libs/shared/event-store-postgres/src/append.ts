@@ -49,8 +49,8 @@ export async function appendEvents(
         typeof expected === 'bigint' ? expected.toString() : null,
         events.map((event) => event.eventId),
         events.map((event) => event.type),
-        events.map((event) => JSON.stringify(event.data)),
-        events.map((event) => JSON.stringify(event.metadata)),
+        events.map((event) => event.json.data),
+        events.map((event) => event.json.metadata),
       ],
     })
     .catch((error: unknown) => {
@@ -106,8 +106,8 @@ export async function appendBatch(
       sorted.map((request) => request.events.length),
       events.map((event) => event.eventId),
       events.map((event) => event.type),
-      events.map((event) => JSON.stringify(event.data)),
-      events.map((event) => JSON.stringify(event.metadata)),
+      events.map((event) => event.json.data),
+      events.map((event) => event.json.metadata),
     ],
   });
   const results: (AppendResult | Error)[] = new Array(requests.length);

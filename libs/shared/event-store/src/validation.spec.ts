@@ -13,7 +13,7 @@ import {
 describe('Preparing an append', () => {
   const id = '0b6e3f3c-8a3e-4b8a-9c61-0f8e2c1d5a77';
 
-  it('keeps given ids (lower-cased), draws missing ones, and gives every event metadata', () => {
+  it('keeps given ids (lower-cased), draws missing ones, gives every event metadata and its JSON text', () => {
     const [given, drawn] = prepareAppend(
       'meeting-1',
       [
@@ -27,6 +27,8 @@ describe('Preparing an append', () => {
       type: 'Scheduled',
       data: { a: 1 },
       metadata: { correlationId: 'c' },
+      // The JSON text a store writes, made once by the checks.
+      json: { data: '{"a":1}', metadata: '{"correlationId":"c"}' },
     });
     expect(drawn.eventId).toMatch(/^[0-9a-f-]{36}$/);
     expect(drawn.metadata).toEqual({});

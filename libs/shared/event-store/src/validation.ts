@@ -11,6 +11,8 @@ export interface EventToAppend {
   readonly type: string;
   readonly data: unknown;
   readonly metadata: EventMetadata;
+  /** `data` and `metadata` as JSON text, made once by the checks: what a store writes. */
+  readonly json: { readonly data: string | undefined; readonly metadata: string };
 }
 
 /** Checks an append request the same way for every adapter, and settles ids and metadata. */
@@ -40,22 +42,25 @@ export function prepareAppend(
     if (event.data === undefined)
       throw new InvalidEventStoreRequest(`event ${index} of ${streamName}: data is missing`);
     const metadata = event.metadata ?? {};
-    assertStorable(event.data, `event ${index} of ${streamName}: data`);
-    assertStorable(metadata, `event ${index} of ${streamName}: metadata`);
-    return { eventId, type: event.type, data: event.data, metadata };
+    const json = {
+      data: storableJson(event.data, `event ${index} of ${streamName}: data`),
+      metadata: storableJson(metadata, `event ${index} of ${streamName}: metadata`) as string,
+    };
+    return { eventId, type: event.type, data: event.data, metadata, json };
   });
 }
 
 /**
- * Refuses a value whose JSON form (what the stores write) has a NUL in any string or object key, at any
- * depth. `JSON.stringify` writes U+0000 as `\u0000` and a backslash as `\\`, so a NUL is a `\u0000`
- * after an even run of backslashes; text that merely reads `\u0000` is not one.
+ * A value's JSON form (what the stores write), refused when it has a NUL in any string or object key,
+ * at any depth. `JSON.stringify` writes U+0000 as `\u0000` and a backslash as `\\`, so a NUL is a
+ * `\u0000` after an even run of backslashes; text that merely reads `\u0000` is not one.
  */
-function assertStorable(value: unknown, what: string): void {
+function storableJson(value: unknown, what: string): string | undefined {
   const json = JSON.stringify(value);
   if (json !== undefined && json.includes('\\u0000') && ESCAPED_NUL.test(json)) {
     throw new UnstorableEventData(`${what} holds a NUL character (U+0000), which cannot be stored`);
   }
+  return json;
 }
 
 const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/;

@@ -19,6 +19,7 @@ import {
   type AfterFailure,
   type DeadLetterReason,
   type EmailMessage,
+  type MeetingNotice,
   type Notice,
   type NoticeKind,
   type People,
@@ -275,8 +276,7 @@ export class EmailDispatcher {
     });
   }
 
-  private async lookUpPeople(notice: Exclude<Notice, { kind: 'meeting-reminder' }>): Promise<People> {
-    if (!isMeetingNotice(notice)) return new Map();
+  private async lookUpPeople(notice: Exclude<MeetingNotice, { kind: 'meeting-reminder' }>): Promise<People> {
     const { meeting } = notice;
     const userIds = [meeting.organizerId, ...meeting.attendees.flatMap((attendee) => attendee.userId ?? [])];
     if (notice.kind === 'meeting-response' && notice.attendee.userId) userIds.push(notice.attendee.userId);
