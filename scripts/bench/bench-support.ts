@@ -5,19 +5,21 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   Metadata,
   credentials,
   loadPackageDefinition,
   type ServiceClientConstructor,
+  type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import { loadSync, type Options as ProtoLoaderOptions } from '@grpc/proto-loader';
 import { createKafka } from '@roomledger/messaging';
 import { roomRegisteredMessage } from '@roomledger/testing';
 import { Client } from 'pg';
+import { Writer } from 'protobufjs';
 import { pino } from 'pino';
 
 export const ADMIN_URL =
@@ -494,6 +496,16 @@ export const cpuFigure = (seconds: number | undefined): string =>
 
 export const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
+const PROTO_ROOT = join(ROOT, 'libs/contracts/proto');
+/** The loader options the services use. */
+const PROTO_LOADER_OPTIONS: ProtoLoaderOptions = {
+  keepCase: false,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
 /** A unary gRPC client with a deadline per call. */
 export interface UnaryClient {
   call<R = Record<string, unknown>>(
@@ -514,13 +526,7 @@ export function unaryClient(
   service: string,
   deadlineMs: number,
 ): UnaryClient {
-  const definition = loadSync(join(ROOT, 'libs/contracts/proto', protoFile), {
-    keepCase: false,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
+  const definition = loadSync(join(PROTO_ROOT, protoFile), PROTO_LOADER_OPTIONS);
   const loaded = loadPackageDefinition(definition) as unknown as Record<string, unknown>;
   const Client = service
     .split('.')
@@ -548,6 +554,136 @@ export function unaryClient(
     },
     close: () => client.close(),
   };
+}
+
+/** The ghz binary `bash infra/local/stack up` installs (its tools step), or `GHZ_BIN`. */
+const GHZ_BIN =
+  process.env.GHZ_BIN ??
+  join(process.env.ROOMLEDGER_CACHE ?? join(homedir(), '.cache/roomledger'), 'bin/ghz');
+
+/** What one ghz run did: every call's outcome, and the CPU the load generator itself used. */
+export interface GhzRun {
+  /** Latencies of the calls that answered OK, ms, sorted. */
+  readonly okLatencies: number[];
+  /** Wall time of the run, s (ghz's own `total`). */
+  readonly seconds: number;
+  /** Calls by gRPC status name (`OK`, `AlreadyExists`, `Internal`, ...). */
+  readonly byStatus: Map<string, number>;
+  /** Error messages of the calls that failed, by message, as ghz reports them. */
+  readonly errors: Map<string, number>;
+  /** User + system CPU of the ghz process, s. */
+  readonly cpuSeconds: number;
+}
+
+/**
+ * Unary load from ghz, a compiled gRPC load generator, prepared (requests written) before `run()`
+ * starts it, so that a CPU or time window around `run()` holds the load alone: `concurrency` workers over one connection,
+ * each calling `method` again as soon as its last call answered, for `seconds`; calls still in flight
+ * at the end are waited for. Call n (counted from 0 across all workers) sends `requests[n % length]`,
+ * so a list longer than the run's calls gives every call a request of its own. The requests reach ghz
+ * serialised (length-delimited protobuf), which it decodes once before the run; JSON call data would
+ * be parsed again for every call, and its templates build ~200 functions per call.
+ * Why not the node client: on these two CPUs it costs ~0.26 ms of CPU per call, a fifth of what a booking
+ * decision costs the whole machine, taken from what it measures; ghz costs about half of that (~0.12 ms).
+ */
+export function ghzLoad(options: {
+  address: string;
+  /** Under libs/contracts/proto. */
+  protoFile: string;
+  /** `package.Service/Method`, unary. */
+  method: string;
+  concurrency: number;
+  seconds: number;
+  deadlineMs: number;
+  requests: readonly object[];
+  metadata: Record<string, string>;
+}): { run(): Promise<GhzRun> } {
+  if (!existsSync(GHZ_BIN)) {
+    throw new Error(
+      `ghz not found at ${GHZ_BIN}: \`bash infra/local/stack up\` installs it (or set GHZ_BIN)`,
+    );
+  }
+  const [serviceName, methodName] = options.method.split('/');
+  const definition = loadSync(join(PROTO_ROOT, options.protoFile), PROTO_LOADER_OPTIONS);
+  const { requestSerialize } = (definition[serviceName] as ServiceDefinition)[methodName];
+  const requests = Writer.create();
+  for (const request of options.requests) requests.bytes(requestSerialize(request));
+  const dir = mkdtempSync(join(tmpdir(), 'rl-ghz-'));
+  const dataFile = join(dir, 'requests.bin');
+  writeFileSync(dataFile, requests.finish());
+  const args = [
+    '--insecure',
+    '--proto',
+    join(PROTO_ROOT, options.protoFile),
+    '--import-paths',
+    PROTO_ROOT,
+    '--call',
+    options.method,
+    '--concurrency',
+    String(options.concurrency),
+    '--connections',
+    '1',
+    '--duration',
+    `${options.seconds}s`,
+    '--duration-stop',
+    'wait',
+    '--timeout',
+    `${options.deadlineMs}ms`,
+    '--binary-file',
+    dataFile,
+    '--metadata',
+    JSON.stringify(options.metadata),
+    '--disable-template-functions',
+    '--disable-template-data',
+    '--format',
+    'json',
+    options.address,
+  ];
+  return { run: () => runGhz(args, dir) };
+}
+
+function runGhz(args: string[], dir: string): Promise<GhzRun> {
+  // bash reports its child's CPU time (`times`), which node cannot read once the process is gone.
+  const child = spawn('bash', ['-c', '"$0" "$@"; status=$?; times >&2; exit $status', GHZ_BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise<GhzRun>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      rmSync(dir, { recursive: true, force: true });
+      if (code !== 0) {
+        reject(new Error(`ghz exited with ${code}: ${stderr.trim().slice(-2_000)}`));
+        return;
+      }
+      const report = JSON.parse(stdout) as {
+        total: number;
+        statusCodeDistribution?: Record<string, number>;
+        errorDistribution?: Record<string, number>;
+        details?: { latency: number; status: string }[];
+      };
+      const okLatencies = (report.details ?? [])
+        .filter((call) => call.status === 'OK')
+        .map((call) => call.latency / 1e6)
+        .sort((a, b) => a - b);
+      // `times`: the shell's own user/system line, then its children's ("0m1.234s 0m0.567s").
+      const children = stderr.trim().split('\n').at(-1) ?? '';
+      const cpuSeconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce(
+        (sum, [, minutes, secs]) => sum + Number(minutes) * 60 + Number(secs),
+        0,
+      );
+      resolve({
+        okLatencies,
+        seconds: report.total / 1e9,
+        byStatus: new Map(Object.entries(report.statusCodeDistribution ?? {})),
+        errors: new Map(Object.entries(report.errorDistribution ?? {})),
+        cpuSeconds,
+      });
+    });
+  });
 }
 
 /** Deletes a consumer group the bench's service used (best effort: it may never have joined). */

@@ -13,9 +13,7 @@
  * It creates a fresh database (and consumer group) and drops both at the end.
  */
 import { cpus } from 'node:os';
-import type { ServiceError } from '@grpc/grpc-js';
 import { createKafka } from '@roomledger/messaging';
-import { decodeErrorInfo } from '@roomledger/contracts';
 import { pino } from 'pino';
 import {
   BROKERS,
@@ -40,15 +38,21 @@ import {
   runBench,
   step,
   type BenchSession,
-  interruptedBy,
+  ghzLoad,
+  type GhzRun,
   roomEvent,
 } from './bench-support';
 
 const SERVICE_MAIN = 'dist/services/booking/src/main.js';
+const BOOKING_PROTO = 'roomledger/booking/v1/booking.proto';
 const CLIENTS = 16; // pgbench clients in (a) = gRPC clients in (b) and (c): the same concurrency
 const ROOMS = 100;
 const HOT_SECONDS = Math.ceil(SECONDS * 0.8);
 const WARM_UP_SECONDS = 2;
+// (b)'s hours start here, past any the warm-up could reach.
+const UNCONTENDED_FIRST_HOUR = 100_000;
+// Requests prepared per second of a phase: above any rate this machine reaches ((a) is ~8,000 tx/s).
+const MAX_CALLS_PER_SECOND = 10_000;
 const CALL_DEADLINE_MS = 10_000;
 const READY_TIMEOUT_MS = 90_000;
 const ROOMS_TIMEOUT_MS = 120_000;
@@ -95,23 +99,18 @@ async function main(session: BenchSession): Promise<void> {
   await registerRooms([...rooms, hotRoom]);
   await waitForRooms(client, [...rooms, hotRoom], service);
 
-  // Each room's next free hour: every booking takes a slot no one else asked for.
-  const nextHour = new Map<string, number>();
-  const freeSlot = (roomId: string) => {
-    const hour = nextHour.get(roomId) ?? 0;
-    nextHour.set(roomId, hour + 1);
-    return { roomId, start: slotStart(hour), end: slotStart(hour + 1) };
-  };
-  const anyRoom = () => freeSlot(rooms[Math.floor(Math.random() * rooms.length)]);
+  // Every call books an hour no other call asks for; each phase its own hours.
+  const anyRoom = () => rooms[Math.floor(Math.random() * rooms.length)];
 
   step(`warm-up: ${WARM_UP_SECONDS} s of uncontended bookings (not counted)`);
-  const warmUp = await bookingLoad(client, service, WARM_UP_SECONDS, anyRoom);
+  const warmUp = await bookingLoad(service, WARM_UP_SECONDS, anyRoom, 0).run();
   step(`warm-up: ${fmt(warmUp.ok)} bookings, ${outcomeSummary(warmUp)}`);
 
   // (b) uncontended
   step(`(b) uncontended: ${CLIENTS} clients, ${ROOMS} rooms, BookDirectly, ${SECONDS} s`);
+  const uncontendedLoad = bookingLoad(service, SECONDS, anyRoom, UNCONTENDED_FIRST_HOUR);
   const cpuBefore = cpuSnapshot(service.pid);
-  const uncontended = await bookingLoad(client, service, SECONDS, anyRoom);
+  const uncontended = await uncontendedLoad.run();
   const cpu = cpuSince(cpuBefore, service.pid);
   const share = uncontended.rate / raw.tps;
   rows.push({
@@ -139,7 +138,7 @@ async function main(session: BenchSession): Promise<void> {
   // (c) one hot room
   step(`(c) hot room: ${CLIENTS} clients, one room, each booking a different free slot, ${HOT_SECONDS} s`);
   const conflictsBefore = await conflictCount(service.httpUrl);
-  const hot = await bookingLoad(client, service, HOT_SECONDS, () => freeSlot(hotRoom));
+  const hot = await bookingLoad(service, HOT_SECONDS, () => hotRoom, 0).run();
   const conflicts = (await conflictCount(service.httpUrl)) - conflictsBefore;
   rows.push({
     measure: `(c) one hot room, ${CLIENTS} clients, different free slots`,
@@ -164,9 +163,11 @@ async function main(session: BenchSession): Promise<void> {
     machineSection: '(d) what else was running',
     context: [
       `  booking service: one process (pid ${service.pid}), ${SERVICE_MAIN} (build ${session.build}), LOG_LEVEL=warn,`,
-      `    OTEL_SDK_DISABLED=true, EVENT_STORE_POOL_SIZE=${service.env.EVENT_STORE_POOL_SIZE ?? 'default'}; clients: this process, one gRPC channel`,
+      `    OTEL_SDK_DISABLED=true, EVENT_STORE_POOL_SIZE=${service.env.EVENT_STORE_POOL_SIZE ?? 'default'};`,
+      `  clients: ghz (${CLIENTS} workers, one HTTP/2 connection), as pgbench is (a)'s: a compiled load generator`,
       `  CPU during (b), ${cpu.wallSeconds.toFixed(1)} s x ${cpus().length} CPUs: machine busy ${cpuFigure(cpu.machine?.busy)} of ${cpuFigure(cpu.machine?.total)};`,
-      `    booking service ${cpuFigure(cpu.service)}, this bench's clients ${cpuFigure(cpu.bench)}, the rest PostgreSQL, Kafka and others (below)`,
+      `    booking service ${cpuFigure(cpu.service)}, ghz ${cpuFigure(uncontended.clientCpu)}, this bench process ${cpuFigure(cpu.bench)},`,
+      `    the rest PostgreSQL, Kafka and others (below)`,
     ],
     notes: [
       `  whole run ${seconds.toFixed(1)} s. Baseline (a) is pgbench (reference), not a node loop. Goals are`,
@@ -288,66 +289,68 @@ interface LoadResult {
   p50: number;
   p95: number;
   p99: number;
-  /** Domain refusals by ErrorInfo code (slot_taken, contended, ...). */
-  refused: Map<string, number>;
-  /** gRPC INTERNAL (13) or UNKNOWN (2). */
+  /** Calls that did not answer OK, by gRPC status name (AlreadyExists = a refusal, ...). */
+  notOk: Map<string, number>;
+  /** gRPC INTERNAL or UNKNOWN. */
   internal: number;
-  /** Anything else (deadline, unavailable, ...), by a short label. */
-  other: Map<string, number>;
+  /** CPU seconds of the load generator (ghz). */
+  clientCpu: number;
+  /** The most frequent error message, if any call failed. */
+  topError?: string;
 }
 
-/** `CLIENTS` loops, each booking `slot()` one after another for `seconds`; latency per call. */
-async function bookingLoad(
-  client: UnaryClient,
+/**
+ * `CLIENTS` workers (ghz), each booking one hour after another for `seconds`: call n books hour
+ * `firstHour + n` (a slot no other call asks for) in the room `room(n)` names.
+ */
+function bookingLoad(
   service: ServiceProcess,
   seconds: number,
-  slot: () => { roomId: string; start: string; end: string },
-): Promise<LoadResult> {
-  const latencies: number[] = [];
-  const refused = new Map<string, number>();
-  const other = new Map<string, number>();
-  const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
-  let internal = 0;
-  const deadline = now() + seconds * 1000;
-  const t0 = now();
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async (_, worker) => {
-      const caller = actor(`bench-user-${worker}`);
-      while (now() < deadline && !service.exited() && !interruptedBy()) {
-        const request = { ...slot(), title: `bench ${worker}` };
-        const begin = now();
-        try {
-          await client.call('BookDirectly', request, caller);
-          latencies.push(now() - begin);
-        } catch (error) {
-          const status = error as Partial<ServiceError>;
-          const info = decodeErrorInfo(status.metadata);
-          if (status.code === 13 || status.code === 2) internal += 1;
-          else if (info) count(refused, info.code);
-          else count(other, status.code === undefined ? String(error) : `grpc ${status.code}`);
-        }
-      }
-    }),
-  );
-  const elapsed = (now() - t0) / 1000;
+  room: (call: number) => string,
+  firstHour: number,
+): { run(): Promise<LoadResult> } {
+  // More requests than any run here can send (a call per request; were it to wrap, the repeats would
+  // be refused as taken slots and show as not OK).
+  const requests = Array.from({ length: seconds * MAX_CALLS_PER_SECOND }, (_, call) => ({
+    roomId: room(call),
+    start: slotStart(firstHour + call),
+    end: slotStart(firstHour + call + 1),
+    title: 'bench',
+  }));
+  const load = ghzLoad({
+    address: service.grpcAddress,
+    protoFile: BOOKING_PROTO,
+    method: 'roomledger.booking.v1.BookingService/BookDirectly',
+    concurrency: CLIENTS,
+    seconds,
+    deadlineMs: CALL_DEADLINE_MS,
+    requests,
+    metadata: actor('bench-user'),
+  });
+  return { run: async () => loadResult(service, await load.run()) };
+}
+
+function loadResult(service: ServiceProcess, run: GhzRun): LoadResult {
   if (service.exited()) throw new Error(`the booking service exited during the run:\n${service.logs()}`);
-  latencies.sort((a, b) => a - b);
+  const notOk = new Map([...run.byStatus].filter(([status]) => status !== 'OK'));
+  const latencies = run.okLatencies;
   return {
     ok: latencies.length,
-    rate: latencies.length / elapsed,
+    rate: latencies.length / run.seconds,
     p50: percentile(latencies, 0.5),
     p95: percentile(latencies, 0.95),
     p99: percentile(latencies, 0.99),
-    refused,
-    internal,
-    other,
+    notOk,
+    internal: (notOk.get('Internal') ?? 0) + (notOk.get('Unknown') ?? 0),
+    clientCpu: run.cpuSeconds,
+    topError: [...run.errors].sort((a, b) => b[1] - a[1])[0]?.[0],
   };
 }
 
 function outcomeSummary(result: LoadResult): string {
-  const list = (map: Map<string, number>) =>
-    map.size === 0 ? '0' : [...map].map(([key, value]) => `${fmt(value)} ${key}`).join(', ');
-  return `refused ${list(result.refused)}, internal ${result.internal}, other ${list(result.other)}`;
+  const notOk = [...result.notOk].map(([status, count]) => `${fmt(count)} ${status}`).join(', ');
+  const error = result.topError === undefined ? '' : ` (most often: ${result.topError.slice(0, 120)})`;
+  return `not OK ${notOk || '0'}, internal ${result.internal}${error}`;
 }
 
 const actor = (userId: string) => ({ 'x-roomledger-user-id': userId, 'x-roomledger-roles': 'member' });
@@ -355,12 +358,7 @@ const actor = (userId: string) => ({ 'x-roomledger-user-id': userId, 'x-roomledg
 // ---------------------------------------------------------------------------------------------------
 
 const bookingClient = (address: string): UnaryClient =>
-  unaryClient(
-    address,
-    'roomledger/booking/v1/booking.proto',
-    'roomledger.booking.v1.BookingService',
-    CALL_DEADLINE_MS,
-  );
+  unaryClient(address, BOOKING_PROTO, 'roomledger.booking.v1.BookingService', CALL_DEADLINE_MS);
 
 // ---------------------------------------------------------------------------------------------------
 
