@@ -429,8 +429,8 @@ export class BookingApplication {
       // The same series sent again after it was booked: its ids are taken by itself.
       if (!(error instanceof AlreadyExists)) throw error;
       const { state } = await this.handler.load(input.roomId);
-      const known = state.status === 'unknown' ? {} : state.bookings;
-      const ours = input.occurrences.filter((occurrence) => known[occurrence.bookingId]);
+      const known = state.status === 'unknown' ? undefined : state.bookings;
+      const ours = input.occurrences.filter((occurrence) => known?.has(occurrence.bookingId));
       if (ours.length === 0) throw error;
       return { booked: [], skipped: [], repeated: true };
     }
@@ -693,7 +693,8 @@ export class BookingApplication {
       version: number;
     };
     const status = statusAfter(last.type);
-    const fromState = decision.state.status === 'unknown' ? undefined : decision.state.bookings[bookingId];
+    const fromState =
+      decision.state.status === 'unknown' ? undefined : decision.state.bookings.get(bookingId);
     const title =
       typeof data.title === 'string'
         ? data.title

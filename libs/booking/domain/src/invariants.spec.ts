@@ -467,7 +467,7 @@ function decideAll(seats: number, buffer: number, operations: Operation[]) {
   };
 
   const startOf = (bookingId: string) => {
-    const booking = state.status === 'unknown' ? undefined : state.bookings[bookingId];
+    const booking = state.status === 'unknown' ? undefined : state.bookings.get(bookingId);
     return booking && msOf(booking.start);
   };
 
@@ -563,7 +563,7 @@ function forgeOverbooking(state: RoomScheduleState, now: number) {
     type: 'BookingConfirmed',
     data: { roomId: ROOM, bookingId, start, end, organizerId: 'mallory', version: 1, title: 'f', occurredAt },
   });
-  const live = Object.values(state.bookings).find(
+  const live = [...state.bookings.values()].find(
     (booking) => booking.status === 'confirmed' && !isForgotten(booking, state, now),
   );
   // Far ahead of anything the operations reach, so the first forged booking is alone there.

@@ -4,7 +4,13 @@ import { DAY_MS, MINUTE_MS, isoOf, msOf } from './instants';
 import { roomSchedule } from './room-schedule';
 import type { RoomScheduleCommand } from './room-schedule.commands';
 import type { RoomScheduleEvent } from './room-schedule.events';
-import { createEvolve, isForgotten, type RoomScheduleState } from './room-schedule.state';
+import {
+  createEvolve,
+  fromRoomScheduleSnapshot,
+  isForgotten,
+  toRoomScheduleSnapshot,
+  type RoomScheduleState,
+} from './room-schedule.state';
 
 /**
  * Random command sequences over a small time grid, in a room with 1 or 3 seats and with or
@@ -13,7 +19,7 @@ import { createEvolve, isForgotten, type RoomScheduleState } from './room-schedu
  * the model accepts, with the same events, and refuses with the same code. After each accepted
  * decision the folded state never has more live entries at once than seats (so none overlap with
  * one seat) and none under maintenance. The same commands on a state that never prunes, and on
- * a JSON round trip of the state, decide the same.
+ * the state after a round trip through its snapshot encoding and JSON, decide the same.
  */
 describe('RoomSchedule against a brute-force model', () => {
   it('never overbooks and refuses exactly the conflicts the model finds', () => {
@@ -125,14 +131,12 @@ function run(seats: number, bufferMinutes: number, operations: Operation[]) {
     const actual = outcome(command, state);
     expect(describeOutcome(actual)).toEqual(predict(command, model, now));
     expect(describeOutcome(outcome(command, complete))).toEqual(describeOutcome(actual));
-    expect(describeOutcome(outcome(command, JSON.parse(JSON.stringify(state))))).toEqual(
-      describeOutcome(actual),
-    );
+    expect(describeOutcome(outcome(command, throughSnapshot(state)))).toEqual(describeOutcome(actual));
     if ('events' in actual) {
       for (const event of actual.events) {
         const next = roomSchedule.evolve(state, event);
         // The same state with nothing remembered about it (as read from a snapshot) evolves alike.
-        expect(roomSchedule.evolve(JSON.parse(JSON.stringify(state)), event)).toEqual(next);
+        expect(roomSchedule.evolve(throughSnapshot(state), event)).toEqual(next);
         state = next;
         complete = keepEverything(complete, event);
         applyToModel(model, event);
@@ -362,6 +366,11 @@ function eventLine(type: string, id: string, slot: { start: number; end: number 
   return `${type} ${id} ${minutes(slot)}${expiresAt === undefined ? '' : ` until ${(expiresAt - T0) / MINUTE_MS}`}`;
 }
 
+/** The state as a handler saves it in a snapshot and a fresh one reads it back. */
+function throughSnapshot(state: RoomScheduleState): RoomScheduleState {
+  return fromRoomScheduleSnapshot(JSON.parse(JSON.stringify(toRoomScheduleSnapshot(state))));
+}
+
 function outcome(
   command: RoomScheduleCommand,
   state: RoomScheduleState,
@@ -455,10 +464,10 @@ function applyToModel(model: Model, event: RoomScheduleEvent) {
 /** The invariant, read from the decider's own folded state and counted point by point. */
 function expectNoOverbooking(state: RoomScheduleState, now: number, model: Model) {
   if (state.status === 'unknown') throw new Error('room unknown');
-  const live = Object.values(state.bookings)
+  const live = [...state.bookings.values()]
     .filter((b) => b.status === 'confirmed' || (b.status === 'held' && msOf(b.expiresAt) > now))
     .map((b) => occupied(model, { start: msOf(b.start), end: msOf(b.end) }));
-  const blocks = Object.values(state.maintenance).map((b) => ({ start: msOf(b.start), end: msOf(b.end) }));
+  const blocks = [...state.maintenance.values()].map((b) => ({ start: msOf(b.start), end: msOf(b.end) }));
   let mostAtOnce = 0;
   let underMaintenance = 0;
   for (const entry of live)
@@ -470,7 +479,7 @@ function expectNoOverbooking(state: RoomScheduleState, now: number, model: Model
   expect(underMaintenance).toBe(0);
   // Evolve and the model agree on what is live, apart from what the decider has forgotten.
   const sorted = (ids: string[]) => ids.sort().join(',');
-  const liveInState = Object.values(state.bookings).filter(
+  const liveInState = [...state.bookings.values()].filter(
     (b) =>
       !isForgotten(b, state, now) &&
       (b.status === 'confirmed' || (b.status === 'held' && msOf(b.expiresAt) > now)),

@@ -121,7 +121,7 @@ export const findBooking = (
   bookingId: string,
   now: number,
 ): ScheduledBooking | undefined => {
-  const booking = Object.hasOwn(room.bookings, bookingId) ? room.bookings[bookingId] : undefined;
+  const booking = room.bookings.get(bookingId);
   return booking && !isForgotten(booking, room, now) ? booking : undefined;
 };
 
@@ -136,7 +136,7 @@ export const findBlock = (
   blockId: string,
   now: number,
 ): MaintenanceBlock | undefined => {
-  const block = Object.hasOwn(room.maintenance, blockId) ? room.maintenance[blockId] : undefined;
+  const block = room.maintenance.get(blockId);
   return block && !isForgotten(block, room, now) ? block : undefined;
 };
 
@@ -161,8 +161,11 @@ const isLive = (booking: ScheduledBooking, room: KnownRoomSchedule, now: number)
   (booking.status === 'confirmed' || (booking.status === 'held' && msOf(booking.expiresAt) > now));
 
 /** Confirmed bookings and holds that have not expired at `now`: what takes a seat. */
-export const liveBookings = (room: KnownRoomSchedule, now: number): ScheduledBooking[] =>
-  Object.values(room.bookings).filter((booking) => isLive(booking, room, now));
+export const liveBookings = (room: KnownRoomSchedule, now: number): ScheduledBooking[] => {
+  const live: ScheduledBooking[] = [];
+  for (const booking of room.bookings.values()) if (isLive(booking, room, now)) live.push(booking);
+  return live;
+};
 
 export interface OccupancyOptions {
   /** A booking being rescheduled does not conflict with itself. */
@@ -187,8 +190,11 @@ export const fullyTaken = (
     room.policy.seats,
   );
 
-export const activeBlocks = (room: KnownRoomSchedule, now: number): MaintenanceBlock[] =>
-  Object.values(room.maintenance).filter((block) => !isForgotten(block, room, now));
+export const activeBlocks = (room: KnownRoomSchedule, now: number): MaintenanceBlock[] => {
+  const active: MaintenanceBlock[] = [];
+  for (const block of room.maintenance.values()) if (!isForgotten(block, room, now)) active.push(block);
+  return active;
+};
 
 /** The busy intervals a slot (plus its buffers) would run into. */
 export const conflictsOf = (
@@ -237,7 +243,7 @@ const occupiedOverlapping = (
     end: needed.end + room.policy.bufferBeforeMinutes * MINUTE_MS,
   };
   const result: Interval[] = [];
-  for (const booking of Object.values(room.bookings)) {
+  for (const booking of room.bookings.values()) {
     if (booking.bookingId === options.excluding) continue;
     const interval = bookingInterval(booking);
     // Most entries are nowhere near the slot: the first two conditions of `overlaps(taken, needed)`,

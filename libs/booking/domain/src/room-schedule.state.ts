@@ -37,12 +37,19 @@ export interface MaintenanceBlock {
   readonly end: IsoInstant;
 }
 
-/** Plain objects and ISO strings only: a snapshot is `JSON.stringify(state)`. */
+/**
+ * Entries are kept in Maps by id: `evolve` copies one per event and decisions read all of them, which
+ * for a plain object of a few hundred keys (dictionary mode) cost several times as much. A Map is not
+ * JSON, so a snapshot is {@link toRoomScheduleSnapshot} and {@link fromRoomScheduleSnapshot}, never
+ * `JSON.stringify(state)`; everything else in the state is plain objects and ISO strings.
+ */
 export interface KnownRoomSchedule {
   readonly roomId: string;
   readonly policy: RoomPolicy;
-  readonly bookings: Readonly<Record<string, ScheduledBooking>>;
-  readonly maintenance: Readonly<Record<string, MaintenanceBlock>>;
+  /** By `bookingId`. Never changed once a state refers to it: `evolve` publishes a changed copy. */
+  readonly bookings: ReadonlyMap<string, ScheduledBooking>;
+  /** By `blockId`, likewise never changed once published. */
+  readonly maintenance: ReadonlyMap<string, MaintenanceBlock>;
   /** The latest `occurredAt` seen; the only clock pruning uses. */
   readonly latestEventAt: IsoInstant;
 }
@@ -67,58 +74,73 @@ export const isForgotten = (
   now: number,
 ): boolean => msOf(entry.end) < Math.max(now, msOf(room.latestEventAt)) - RETENTION_MS;
 
-/** The record itself when every value is kept (the usual case: nothing to allocate), else a filtered copy. */
+/** The map itself when every value is kept (the usual case: nothing to allocate), else a filtered copy. */
 const keepWhere = <T>(
-  record: Readonly<Record<string, T>>,
+  entries: ReadonlyMap<string, T>,
   keep: (value: T) => boolean,
-): Readonly<Record<string, T>> => {
-  for (const key in record) {
-    if (!keep(record[key])) {
-      return Object.fromEntries(Object.entries(record).filter(([, value]) => keep(value)));
-    }
+): ReadonlyMap<string, T> => {
+  for (const value of entries.values()) {
+    if (!keep(value)) return new Map([...entries].filter(([, kept]) => keep(kept)));
   }
-  return record;
+  return entries;
 };
 
 type Ending = { readonly end: IsoInstant };
 
 /**
- * The earliest end among a record's entries, remembered per record object (a record is never changed
- * once built), so that pruning usually compares one number instead of reading every entry per event.
+ * The earliest end among a map's entries, remembered per map object (a map is never changed once
+ * published), so that pruning usually compares one number instead of reading every entry per event.
  */
-const earliestEnds = new WeakMap<object, number>();
+const earliestEnds = new WeakMap<ReadonlyMap<string, Ending>, number>();
 
-const earliestEnd = (record: Readonly<Record<string, Ending>>): number => {
-  let earliest = earliestEnds.get(record);
+const earliestEnd = (entries: ReadonlyMap<string, Ending>): number => {
+  let earliest = earliestEnds.get(entries);
   if (earliest === undefined) {
     earliest = Infinity;
-    for (const key in record) earliest = Math.min(earliest, msOf(record[key].end));
-    earliestEnds.set(record, earliest);
+    for (const entry of entries.values()) earliest = Math.min(earliest, msOf(entry.end));
+    earliestEnds.set(entries, earliest);
   }
   return earliest;
 };
 
-/** `{ ...record, [key]: entry }`, remembering its earliest end when the old one says it. */
+/**
+ * A copy of `entries` with `entry` at `key`, remembering its earliest end when the old one says it.
+ * The copy is changed before anyone sees it; `entries` itself is left as every earlier state knows it.
+ */
 const withEntry = <T extends Ending>(
-  record: Readonly<Record<string, T>>,
+  entries: ReadonlyMap<string, T>,
   key: string,
   entry: T,
-): Readonly<Record<string, T>> => {
-  const next = { ...record, [key]: entry };
-  const earliest = earliestEnds.get(record);
-  const replaced = Object.hasOwn(record, key) ? record[key] : undefined;
+): ReadonlyMap<string, T> => {
+  const next = new Map(entries).set(key, entry);
+  const earliest = earliestEnds.get(entries);
+  const replaced = entries.get(key);
   if (earliest !== undefined && (replaced === undefined || msOf(replaced.end) > earliest)) {
     earliestEnds.set(next, Math.min(earliest, msOf(entry.end)));
   }
   return next;
 };
 
-/** The entries that end at or after `horizon`: the record itself when that is all of them. */
+/** A copy of `entries` without `key`; the map itself when there is no such entry. */
+const withoutEntry = <T extends Ending>(
+  entries: ReadonlyMap<string, T>,
+  key: string,
+): ReadonlyMap<string, T> => {
+  const removed = entries.get(key);
+  if (removed === undefined) return entries;
+  const next = new Map(entries);
+  next.delete(key);
+  const earliest = earliestEnds.get(entries);
+  if (earliest !== undefined && msOf(removed.end) > earliest) earliestEnds.set(next, earliest);
+  return next;
+};
+
+/** The entries that end at or after `horizon`: the map itself when that is all of them. */
 const endingFrom = <T extends Ending>(
-  record: Readonly<Record<string, T>>,
+  entries: ReadonlyMap<string, T>,
   horizon: number,
-): Readonly<Record<string, T>> =>
-  earliestEnd(record) >= horizon ? record : keepWhere(record, (entry) => msOf(entry.end) >= horizon);
+): ReadonlyMap<string, T> =>
+  earliestEnd(entries) >= horizon ? entries : keepWhere(entries, (entry) => msOf(entry.end) >= horizon);
 
 const prune = <S extends KnownRoomSchedule>(room: S, retentionMs: number): S => {
   const horizon = msOf(room.latestEventAt) - retentionMs;
@@ -178,10 +200,7 @@ const applyToRoom = <S extends KnownRoomSchedule>(room: S, event: RoomScheduleEv
       return { ...room, maintenance: withEntry(room.maintenance, blockId, { blockId, start, end }) };
     }
     case 'MaintenanceBlockLifted':
-      return {
-        ...room,
-        maintenance: keepWhere(room.maintenance, (block) => block.blockId !== event.data.blockId),
-      };
+      return { ...room, maintenance: withoutEntry(room.maintenance, event.data.blockId) };
   }
 };
 
@@ -196,7 +215,7 @@ export const createEvolve =
       const { roomId, policy, occurredAt } = event.data;
       const known: KnownRoomSchedule =
         state.status === 'unknown'
-          ? { roomId, policy, bookings: {}, maintenance: {}, latestEventAt: occurredAt }
+          ? { roomId, policy, bookings: new Map(), maintenance: new Map(), latestEventAt: occurredAt }
           : { ...state, policy };
       const status = policy.retired ? ('retired' as const) : ('active' as const);
       return prune({ ...known, status, latestEventAt: latest(known, occurredAt) }, retentionMs);
@@ -211,3 +230,33 @@ const latest = (room: { readonly latestEventAt: IsoInstant }, occurredAt: IsoIns
   msOf(occurredAt) > msOf(room.latestEventAt) ? occurredAt : room.latestEventAt;
 
 export const evolve = createEvolve(RETENTION_MS);
+
+/** A known room with its maps written as arrays; other states as they are. */
+type Encoded<S> = S extends KnownRoomSchedule
+  ? Omit<S, 'bookings' | 'maintenance'> & {
+      readonly bookings: readonly ScheduledBooking[];
+      readonly maintenance: readonly MaintenanceBlock[];
+    }
+  : S;
+
+/**
+ * A room schedule as JSON holds it: bookings and maintenance blocks as arrays in the maps' order (each
+ * entry carries its own id, the key it is read back under). `JSON.stringify` of a Map is `{}`, so
+ * snapshots are written with {@link toRoomScheduleSnapshot} and read with {@link fromRoomScheduleSnapshot}.
+ */
+export type RoomScheduleSnapshot = Encoded<RoomScheduleState>;
+
+export const toRoomScheduleSnapshot = (state: RoomScheduleState): RoomScheduleSnapshot =>
+  state.status === 'unknown'
+    ? state
+    : { ...state, bookings: [...state.bookings.values()], maintenance: [...state.maintenance.values()] };
+
+/** The state {@link toRoomScheduleSnapshot} wrote, after a round trip through JSON: it decides alike. */
+export const fromRoomScheduleSnapshot = (snapshot: RoomScheduleSnapshot): RoomScheduleState =>
+  snapshot.status === 'unknown'
+    ? snapshot
+    : {
+        ...snapshot,
+        bookings: new Map(snapshot.bookings.map((booking) => [booking.bookingId, booking])),
+        maintenance: new Map(snapshot.maintenance.map((block) => [block.blockId, block])),
+      };

@@ -871,7 +871,7 @@ export class MeetingApplication {
   private async bookingIsLive(booking: MeetingRoom): Promise<boolean> {
     const { state } = await this.bookings.roomSchedule(booking.roomId);
     if (state.status === 'unknown') return false;
-    const found = state.bookings[booking.bookingId];
+    const found = state.bookings.get(booking.bookingId);
     return found?.status === 'confirmed' || found?.status === 'held';
   }
 

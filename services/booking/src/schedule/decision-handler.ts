@@ -65,17 +65,40 @@ export class StreamContended extends Error {
 export interface AggregateDefinition<C, E, S> {
   readonly decider: Decider<C, E, S>;
   readonly streamOf: (id: string) => string;
-  /** Bump when the state's shape changes: older snapshots are then ignored and the stream is re-read. */
+  /**
+   * Bump when the state's shape or its snapshot encoding changes: older snapshots are then ignored and
+   * the stream is re-read.
+   */
   readonly snapshotFormat: number;
+  /** How a state is written into a snapshot and read back (default: as it is, for plain-JSON states). */
+  readonly snapshotCodec?: SnapshotCodec<S>;
   /** The error thrown when every attempt lost its race (default {@link StreamContended}). */
   readonly contended?: (id: string, attempts: number) => Error;
   /** What names the aggregate and the command on the request's span (ids only, never personal data). */
   readonly spanAttributes?: (id: string, command: C) => Attributes;
 }
 
-interface SnapshotBody<S> {
+/**
+ * Both ends of a snapshot's trip through JSON (the stores write `JSON.stringify` of it): whatever the
+ * state holds that JSON cannot (a Map is written as `{}`) is encoded by `toSnapshot` and rebuilt by
+ * `fromSnapshot`, so that a state read from a snapshot decides exactly like one folded from the stream.
+ */
+export interface SnapshotCodec<S> {
+  readonly toSnapshot: (state: S) => unknown;
+  /** What `toSnapshot` wrote, as JSON gives it back; only ever given snapshots of the current format. */
+  readonly fromSnapshot: (json: unknown) => S;
+}
+
+/** For states that are plain JSON already. */
+const asItIs = <S>(): SnapshotCodec<S> => ({
+  toSnapshot: (state) => state,
+  fromSnapshot: (json) => json as S,
+});
+
+interface SnapshotBody {
   readonly format: number;
-  readonly state: S;
+  /** The state as the aggregate's {@link SnapshotCodec} wrote it. */
+  readonly state: unknown;
 }
 
 type DeciderCommand = { readonly metadata: CommandMetadata };
@@ -100,6 +123,7 @@ export class DecisionHandler<C extends DeciderCommand, E extends DeciderEvent, S
   private readonly retry: Backoff;
   private readonly snapshotEvery: number;
   private readonly cacheSize: number;
+  private readonly snapshotCodec: SnapshotCodec<S>;
 
   constructor(
     private readonly store: EventStore,
@@ -110,6 +134,7 @@ export class DecisionHandler<C extends DeciderCommand, E extends DeciderEvent, S
     this.retry = options.retry ?? { initialDelayMs: 2, maxDelayMs: 50, jitter: 1 };
     this.snapshotEvery = options.snapshotEvery ?? 500;
     this.cacheSize = options.cacheSize ?? 10_000;
+    this.snapshotCodec = aggregate.snapshotCodec ?? asItIs();
   }
 
   /** Decides `command` for the aggregate and appends what it decided. Domain refusals are thrown as they are. */
@@ -216,10 +241,10 @@ export class DecisionHandler<C extends DeciderCommand, E extends DeciderEvent, S
     const stream = this.aggregate.streamOf(id);
     let loaded = this.cache.get(id);
     if (!loaded) {
-      const snapshot = await this.store.loadSnapshot<SnapshotBody<S>>(stream);
+      const snapshot = await this.store.loadSnapshot<SnapshotBody>(stream);
       loaded =
         snapshot && snapshot.state.format === snapshotFormat
-          ? { state: snapshot.state.state, revision: snapshot.revision }
+          ? { state: this.snapshotCodec.fromSnapshot(snapshot.state.state), revision: snapshot.revision }
           : { state: decider.initialState(), revision: -1n };
       if (snapshot) this.snapshotAt.set(id, snapshot.revision);
     }
@@ -246,7 +271,10 @@ export class DecisionHandler<C extends DeciderCommand, E extends DeciderEvent, S
     const last = this.snapshotAt.get(id) ?? -1n;
     if (loaded.revision - last < BigInt(this.snapshotEvery)) return;
     this.snapshotAt.set(id, loaded.revision);
-    const body: SnapshotBody<S> = { format: this.aggregate.snapshotFormat, state: loaded.state };
+    const body: SnapshotBody = {
+      format: this.aggregate.snapshotFormat,
+      state: this.snapshotCodec.toSnapshot(loaded.state),
+    };
     this.store
       .saveSnapshot(this.aggregate.streamOf(id), loaded.revision, body)
       .catch((error: unknown) => this.options.onSnapshotError?.(id, error));

@@ -53,6 +53,17 @@ describe('RoomScheduleHandler on the PostgreSQL store', () => {
     return racing as EventStore;
   };
 
+  /** The store, except that it has no snapshots: a handler on it folds every stream from its start. */
+  const withoutSnapshots = (inner: EventStore): EventStore => {
+    const view: Pick<EventStore, 'append' | 'readStream' | 'loadSnapshot' | 'saveSnapshot'> = {
+      append: (stream, events, options) => inner.append(stream, events, options),
+      readStream: (stream, options) => inner.readStream(stream, options),
+      loadSnapshot: () => Promise.resolve(undefined),
+      saveSnapshot: () => Promise.resolve(),
+    };
+    return view as EventStore;
+  };
+
   it('re-decides after losing a race to another instance, so both decisions land when they do not collide', async () => {
     const roomId = randomUUID();
     const other = new RoomScheduleHandler(store);
@@ -114,15 +125,33 @@ describe('RoomScheduleHandler on the PostgreSQL store', () => {
     await writer.handle(roomId, policy(roomId));
     for (let hour = 0; hour < 12; hour += 1) await writer.handle(roomId, book(hour));
     await new Promise((resolve) => setTimeout(resolve, 100)); // the snapshot is written after the reply
-    const snapshot = await store.loadSnapshot(roomScheduleStream(roomId));
+    const snapshot = await store.loadSnapshot<{ state: { bookings: unknown[] } }>(roomScheduleStream(roomId));
     expect(snapshot?.revision).toBeGreaterThanOrEqual(5n);
+    // The bookings themselves are in it (a Map would have been written as {}): one per event after the policy.
+    expect(snapshot?.state.state.bookings).toHaveLength(Number(snapshot?.revision));
 
     const fromSnapshot = await new RoomScheduleHandler(store).load(roomId);
-    const fromScratch = await new RoomScheduleHandler(store, { snapshotEvery: Number.MAX_SAFE_INTEGER }).load(
-      roomId,
-    );
+    const fromScratch = await new RoomScheduleHandler(withoutSnapshots(store)).load(roomId);
     expect(fromSnapshot).toEqual(fromScratch);
     expect(fromSnapshot.revision).toBe(12n);
+    expect(fromSnapshot.state.status === 'active' && fromSnapshot.state.bookings.size).toBe(12);
+    await expect(new RoomScheduleHandler(store).handle(roomId, book(3))).rejects.toBeInstanceOf(SlotTaken);
+  });
+
+  it('ignores a snapshot of an older format and reads the whole stream instead', async () => {
+    const roomId = randomUUID();
+    const writer = new RoomScheduleHandler(store);
+    await writer.handle(roomId, policy(roomId));
+    for (let hour = 0; hour < 3; hour += 1) await writer.handle(roomId, book(hour));
+    // Format 1 was the state as JSON: as a Map-holding state is written by JSON.stringify, without its bookings.
+    const { state } = await writer.load(roomId);
+    await store.saveSnapshot(roomScheduleStream(roomId), 3n, { format: 1, state });
+
+    const reader = new RoomScheduleHandler(store);
+    expect(await reader.load(roomId)).toEqual(
+      await new RoomScheduleHandler(withoutSnapshots(store)).load(roomId),
+    );
+    await expect(reader.handle(roomId, book(1))).rejects.toBeInstanceOf(SlotTaken);
   });
 
   it('gives up on a room that stays contended, with a typed error', async () => {

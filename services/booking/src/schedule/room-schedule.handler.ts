@@ -1,7 +1,10 @@
 import {
+  fromRoomScheduleSnapshot,
   roomSchedule,
+  toRoomScheduleSnapshot,
   type RoomScheduleCommand,
   type RoomScheduleEvent,
+  type RoomScheduleSnapshot,
   type RoomScheduleState,
 } from '@roomledger/booking-domain';
 import type { EventStore } from '@roomledger/event-store';
@@ -35,8 +38,11 @@ export class RoomContended extends StreamContended {
   }
 }
 
-/** Bump when the state's shape changes: older snapshots are then ignored and the stream is re-read. */
-const SNAPSHOT_FORMAT = 1;
+/**
+ * Bump when the state's shape changes: older snapshots are then ignored and the stream is re-read.
+ * 2: bookings and maintenance are Maps in the state, arrays in the snapshot (1 was the state as JSON).
+ */
+const SNAPSHOT_FORMAT = 2;
 
 /**
  * The RoomSchedule command handler (see {@link DecisionHandler}): one room's decisions one after
@@ -54,6 +60,11 @@ export class RoomScheduleHandler extends DecisionHandler<
         decider: roomSchedule,
         streamOf: roomScheduleStream,
         snapshotFormat: SNAPSHOT_FORMAT,
+        snapshotCodec: {
+          toSnapshot: toRoomScheduleSnapshot,
+          // What toRoomScheduleSnapshot wrote: the handler hands over only snapshots of SNAPSHOT_FORMAT.
+          fromSnapshot: (json) => fromRoomScheduleSnapshot(json as RoomScheduleSnapshot),
+        },
         contended: (roomId, attempts) => new RoomContended(roomId, attempts),
         spanAttributes: (roomId, command) => ({
           'roomledger.room_id': roomId,
