@@ -455,12 +455,14 @@ describe('The user service', () => {
     expect(await activeAdmins()).toEqual([survivor]);
     admin = as(survivor, 'admin,member');
 
+    // One after another, each refusal caught as it comes (calls started together could reject while the
+    // loop still awaits an earlier one, with no handler attached yet: an unhandled rejection).
     for (const call of [
-      clients[0].call('SetRoles', { userId: survivor, roles: ['member'] }, admin),
-      clients[1].call('Deactivate', {}, admin),
-      clients[1].call('Erase', {}, admin),
+      () => clients[0].call('SetRoles', { userId: survivor, roles: ['member'] }, admin),
+      () => clients[1].call('Deactivate', {}, admin),
+      () => clients[1].call('Erase', {}, admin),
     ]) {
-      const error = (await call.catch((e: ServiceError) => e)) as ServiceError;
+      const error = (await call().catch((e: ServiceError) => e)) as ServiceError;
       expect({ code: error.code, reason: decodeErrorInfo(error.metadata)?.code }).toEqual({
         code: 9, // FAILED_PRECONDITION
         reason: 'last_admin',
