@@ -289,7 +289,7 @@ interface LoadResult {
   p50: number;
   p95: number;
   p99: number;
-  /** Calls that did not answer OK, by gRPC status name (AlreadyExists = a refusal, ...). */
+  /** Calls that did not answer OK, by gRPC status name (a taken slot is FailedPrecondition, ...). */
   notOk: Map<string, number>;
   /** gRPC INTERNAL or UNKNOWN. */
   internal: number;
