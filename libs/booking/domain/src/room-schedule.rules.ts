@@ -10,6 +10,7 @@ import {
   VersionMismatch,
   type TimeSpan,
 } from './errors';
+import { endAt, forEachReaching, intervalIndex, startAt } from './booking-index';
 import { MINUTE_MS, isoOf, msOf, parseInstant, type IsoInstant } from './instants';
 import { merge, overlaps, saturated, type Interval } from './intervals';
 import { checkSlotPolicy, occupied, type SlotChecks } from './room-policy';
@@ -212,23 +213,6 @@ export const conflictsOf = (
   return fullyTaken(room, now, options).filter((busy) => overlaps(busy, needed));
 };
 
-/**
- * A booking's interval in epoch ms, remembered per booking object (a booking is never changed once
- * built; a change makes a new one): a decision tests every entry of the room against its slot, and
- * parsing both ends of each, every time, was most of what a decision cost in a room with a few hundred
- * entries.
- */
-const bookingIntervals = new WeakMap<ScheduledBooking, Interval>();
-
-const bookingInterval = (booking: ScheduledBooking): Interval => {
-  let interval = bookingIntervals.get(booking);
-  if (interval === undefined) {
-    interval = intervalOf(booking);
-    bookingIntervals.set(booking, interval);
-  }
-  return interval;
-};
-
 /** The occupied intervals (buffers applied) of live entries that overlap `needed`. */
 const occupiedOverlapping = (
   room: KnownRoomSchedule,
@@ -243,15 +227,16 @@ const occupiedOverlapping = (
     end: needed.end + room.policy.bufferBeforeMinutes * MINUTE_MS,
   };
   const result: Interval[] = [];
-  for (const booking of room.bookings.values()) {
-    if (booking.bookingId === options.excluding) continue;
-    const interval = bookingInterval(booking);
-    // Most entries are nowhere near the slot: the first two conditions of `overlaps(taken, needed)`,
-    // rearranged, before anything is allocated.
-    if (!(interval.start < reach.end && reach.start < interval.end)) continue;
-    const taken = occupied(room.policy, interval);
+  // Most entries are nowhere near the slot: the index (sorted by start, memoised per map) yields only
+  // those that reach into `reach` (the first two conditions of `overlaps(taken, needed)`, rearranged),
+  // without reading the others. The order of `result` is free: `saturated` sorts it.
+  const index = intervalIndex(room.bookings);
+  forEachReaching(index, reach, (position) => {
+    const booking = index.entries[position];
+    if (booking.bookingId === options.excluding) return;
+    const taken = occupied(room.policy, { start: startAt(index, position), end: endAt(index, position) });
     if (overlaps(taken, needed) && isLive(booking, room, now)) result.push(taken);
-  }
+  });
   for (const interval of options.alsoTaken ?? []) {
     const taken = occupied(room.policy, interval);
     if (overlaps(taken, needed)) result.push(taken);

@@ -1,3 +1,4 @@
+import { carryIndex, endingFromIndex, withInterval, type Spanning } from './booking-index';
 import { DAY_MS, msOf, type IsoInstant } from './instants';
 import type { RoomPolicy } from './room-policy';
 import type { RoomScheduleEvent } from './room-schedule.events';
@@ -104,10 +105,11 @@ const earliestEnd = (entries: ReadonlyMap<string, Ending>): number => {
 };
 
 /**
- * A copy of `entries` with `entry` at `key`, remembering its earliest end when the old one says it.
+ * A copy of `entries` with `entry` at `key`, remembering its earliest end when the old one says it, and
+ * carrying over its interval index (conflict checks search it) when the old one has one.
  * The copy is changed before anyone sees it; `entries` itself is left as every earlier state knows it.
  */
-const withEntry = <T extends Ending>(
+const withEntry = <T extends Spanning>(
   entries: ReadonlyMap<string, T>,
   key: string,
   entry: T,
@@ -118,11 +120,12 @@ const withEntry = <T extends Ending>(
   if (earliest !== undefined && (replaced === undefined || msOf(replaced.end) > earliest)) {
     earliestEnds.set(next, Math.min(earliest, msOf(entry.end)));
   }
+  carryIndex(entries, next, (index) => withInterval(index, replaced, entry));
   return next;
 };
 
-/** A copy of `entries` without `key`; the map itself when there is no such entry. */
-const withoutEntry = <T extends Ending>(
+/** A copy of `entries` without `key`; the map itself when there is no such entry. Memos as in {@link withEntry}. */
+const withoutEntry = <T extends Spanning>(
   entries: ReadonlyMap<string, T>,
   key: string,
 ): ReadonlyMap<string, T> => {
@@ -132,15 +135,23 @@ const withoutEntry = <T extends Ending>(
   next.delete(key);
   const earliest = earliestEnds.get(entries);
   if (earliest !== undefined && msOf(removed.end) > earliest) earliestEnds.set(next, earliest);
+  carryIndex(entries, next, (index) => withInterval(index, removed, undefined));
   return next;
 };
 
-/** The entries that end at or after `horizon`: the map itself when that is all of them. */
-const endingFrom = <T extends Ending>(
+/**
+ * The entries that end at or after `horizon`: the map itself when that is all of them. A busy room
+ * prunes an entry every few events, so the interval index is filtered along rather than rebuilt.
+ */
+const endingFrom = <T extends Spanning>(
   entries: ReadonlyMap<string, T>,
   horizon: number,
-): ReadonlyMap<string, T> =>
-  earliestEnd(entries) >= horizon ? entries : keepWhere(entries, (entry) => msOf(entry.end) >= horizon);
+): ReadonlyMap<string, T> => {
+  if (earliestEnd(entries) >= horizon) return entries;
+  const kept = keepWhere(entries, (entry) => msOf(entry.end) >= horizon);
+  if (kept !== entries) carryIndex(entries, kept, (index) => endingFromIndex(index, horizon));
+  return kept;
+};
 
 const prune = <S extends KnownRoomSchedule>(room: S, retentionMs: number): S => {
   const horizon = msOf(room.latestEventAt) - retentionMs;
