@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { OrderedMap } from 'immutable';
 import {
   endAt,
   endingFromIndex,
@@ -23,12 +24,12 @@ describe('Interval index', () => {
   it('carried over through inserts, replacements, removals and pruning equals the one built lazily', () => {
     fc.assert(
       fc.property(fc.array(change, { maxLength: 60 }), (changes) => {
-        let entries: ReadonlyMap<string, Entry> = new Map();
+        let entries = OrderedMap<string, Entry>();
         let index = intervalIndex(entries);
         for (const next of changes) {
           if (next.kind === 'prune') {
             const horizon = T0 + next.at * SLOT;
-            entries = new Map([...entries].filter(([, entry]) => msOf(entry.end) >= horizon));
+            entries = entries.filter((entry) => msOf(entry.end) >= horizon);
             index = endingFromIndex(index, horizon);
           } else {
             const key = `e${next.key}`;
@@ -36,12 +37,10 @@ describe('Interval index', () => {
             const carried = withInterval(index, entries.get(key), added);
             if (carried === undefined) throw new Error(`lost ${key}`);
             index = carried;
-            const copy = new Map(entries);
-            if (added) copy.set(key, added);
-            else copy.delete(key);
-            entries = copy;
+            entries = added ? entries.set(key, added) : entries.delete(key);
           }
-          expectSame(index, intervalIndex(new Map(entries)));
+          // A map built afresh from the entries (a new object, so no memo: its index is built).
+          expectSame(index, intervalIndex(OrderedMap([...entries])));
         }
       }),
       { numRuns: 500 },
@@ -51,7 +50,7 @@ describe('Interval index', () => {
   it('searches exactly the entries a full scan finds reaching into a slot', () => {
     fc.assert(
       fc.property(fc.array(entryArb, { maxLength: 40 }), slotArb, (list, reach) => {
-        const entries = new Map(list.map((entry) => [entry.id, entry]));
+        const entries = OrderedMap(list.map((entry): [string, Entry] => [entry.id, entry]));
         const index = intervalIndex(entries);
         const found: Entry[] = [];
         forEachReaching(index, reach, (position) => found.push(index.entries[position]));
@@ -78,8 +77,8 @@ describe('Interval index', () => {
             roomId: 'room-1',
             status: 'active',
             policy: policy({ seats, bufferBeforeMinutes, bufferAfterMinutes }),
-            bookings: new Map(list.map((booking) => [booking.bookingId, booking])),
-            maintenance: new Map(),
+            bookings: OrderedMap(list.map((booking) => [booking.bookingId, booking])),
+            maintenance: OrderedMap(),
             latestEventAt: isoOf(T0),
           };
           const options = { excluding: excluded === undefined ? undefined : `b${excluded}` };

@@ -1,3 +1,4 @@
+import type { OrderedMap } from 'immutable';
 import { msOf, type IsoInstant } from './instants';
 import type { Interval } from './intervals';
 
@@ -35,10 +36,10 @@ export const endAt = (index: IntervalIndex<Spanning>, position: number): number 
  * changed once published, so its index never goes stale. Derived data, never part of the state or
  * its snapshot; a map nobody searches never gets one.
  */
-const indexes = new WeakMap<ReadonlyMap<string, Spanning>, IntervalIndex<Spanning>>();
+const indexes = new WeakMap<OrderedMap<string, Spanning>, IntervalIndex<Spanning>>();
 
 /** The index of `entries`, built on first use (O(n log n)) unless an earlier map's index was carried over. */
-export const intervalIndex = <T extends Spanning>(entries: ReadonlyMap<string, T>): IntervalIndex<T> => {
+export const intervalIndex = <T extends Spanning>(entries: OrderedMap<string, T>): IntervalIndex<T> => {
   let index = indexes.get(entries) as IntervalIndex<T> | undefined;
   if (index === undefined) {
     index = built([...entries.values()]);
@@ -65,8 +66,8 @@ const built = <T extends Spanning>(values: readonly T[]): IntervalIndex<T> => {
  * when `from` has one; otherwise `to` builds its own when first searched. Changes nothing but the memo.
  */
 export const carryIndex = <T extends Spanning>(
-  from: ReadonlyMap<string, T>,
-  to: ReadonlyMap<string, T>,
+  from: OrderedMap<string, T>,
+  to: OrderedMap<string, T>,
   edit: (index: IntervalIndex<T>) => IntervalIndex<T> | undefined,
 ): void => {
   const index = indexes.get(from) as IntervalIndex<T> | undefined;
@@ -98,8 +99,8 @@ const positionOf = <T extends Spanning>(index: IntervalIndex<T>, entry: T): numb
 };
 
 /**
- * The index with `removed` taken out and `added` put in at its place by start: a few array copies, no
- * object per entry, so an event costs a fraction of what copying the map costs anyway. `undefined`
+ * The index with `removed` taken out and `added` put in at its place by start: a few typed-array
+ * copies (O(n), but flat, with no object per entry), a small part of what an event costs. `undefined`
  * (drop the memo, rebuild when needed) if `removed` is not in the index, which a map derived as the
  * state derives them never causes.
  */

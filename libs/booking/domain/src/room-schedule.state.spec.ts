@@ -1,5 +1,6 @@
 // Specs may use the shared test helpers; the domain code itself may not (see README).
 import { DeciderSpecification } from '@roomledger/testing';
+import { OrderedMap } from 'immutable';
 import { DomainError, NotFound } from './errors';
 import { decide } from './room-schedule';
 import type { RoomScheduleCommand } from './room-schedule.commands';
@@ -180,11 +181,17 @@ describe('RoomSchedule: state, versions and pruning', () => {
     const throughSnapshot = (state: RoomScheduleState) =>
       fromRoomScheduleSnapshot(JSON.parse(JSON.stringify(toRoomScheduleSnapshot(state))));
 
-    it('is not JSON itself: its maps would be written as {}', () => {
+    it('is not JSON itself: its maps would be read back as plain objects, not maps', () => {
       const state = fold(history());
-      const { bookings, maintenance } = JSON.parse(JSON.stringify(state)) as Record<string, unknown>;
+      const parsed = JSON.parse(JSON.stringify(state)) as Record<string, unknown>;
+      const { bookings, maintenance } = parsed;
       expect(state.status === 'active' && state.bookings.size).toBe(4);
-      expect([bookings, maintenance]).toEqual([{}, {}]);
+      expect([bookings, maintenance].map((map) => Object.getPrototypeOf(map))).toEqual([
+        Object.prototype,
+        Object.prototype,
+      ]);
+      expect([bookings, maintenance].map((map) => OrderedMap.isOrderedMap(map))).toEqual([false, false]);
+      expect(parsed).not.toEqual(state);
     });
 
     it('survives JSON through its snapshot encoding: the same entries in the same order', () => {

@@ -1,3 +1,4 @@
+import { OrderedMap } from 'immutable';
 import { carryIndex, endingFromIndex, withInterval, type Spanning } from './booking-index';
 import { DAY_MS, msOf, type IsoInstant } from './instants';
 import type { RoomPolicy } from './room-policy';
@@ -39,18 +40,21 @@ export interface MaintenanceBlock {
 }
 
 /**
- * Entries are kept in Maps by id: `evolve` copies one per event and decisions read all of them, which
- * for a plain object of a few hundred keys (dictionary mode) cost several times as much. A Map is not
- * JSON, so a snapshot is {@link toRoomScheduleSnapshot} and {@link fromRoomScheduleSnapshot}, never
- * `JSON.stringify(state)`; everything else in the state is plain objects and ISO strings.
+ * Entries are kept by id in Immutable `OrderedMap`s (persistent, structurally shared): `evolve` derives
+ * a changed map per event in O(log n) instead of copying every entry, and every earlier state keeps the
+ * map it had. Like a JS Map they keep insertion order (replacing an entry keeps its place), which the
+ * snapshot order relies on. An OrderedMap is not JSON (`JSON.stringify` writes a plain object that
+ * reads back as no map), so a snapshot is {@link toRoomScheduleSnapshot} and
+ * {@link fromRoomScheduleSnapshot}, never `JSON.stringify(state)`; everything else in the state is plain
+ * objects and ISO strings.
  */
 export interface KnownRoomSchedule {
   readonly roomId: string;
   readonly policy: RoomPolicy;
-  /** By `bookingId`. Never changed once a state refers to it: `evolve` publishes a changed copy. */
-  readonly bookings: ReadonlyMap<string, ScheduledBooking>;
-  /** By `blockId`, likewise never changed once published. */
-  readonly maintenance: ReadonlyMap<string, MaintenanceBlock>;
+  /** By `bookingId`. Immutable: `evolve` publishes a changed map sharing the unchanged part. */
+  readonly bookings: OrderedMap<string, ScheduledBooking>;
+  /** By `blockId`, likewise. */
+  readonly maintenance: OrderedMap<string, MaintenanceBlock>;
   /** The latest `occurredAt` seen; the only clock pruning uses. */
   readonly latestEventAt: IsoInstant;
 }
@@ -75,13 +79,13 @@ export const isForgotten = (
   now: number,
 ): boolean => msOf(entry.end) < Math.max(now, msOf(room.latestEventAt)) - RETENTION_MS;
 
-/** The map itself when every value is kept (the usual case: nothing to allocate), else a filtered copy. */
-const keepWhere = <T>(
-  entries: ReadonlyMap<string, T>,
-  keep: (value: T) => boolean,
-): ReadonlyMap<string, T> => {
+/**
+ * The map itself when every value is kept (the usual case: nothing to allocate), else a filtered copy.
+ * Checked first because `filter` allocates a new map even when it keeps everything.
+ */
+const keepWhere = <T>(entries: OrderedMap<string, T>, keep: (value: T) => boolean): OrderedMap<string, T> => {
   for (const value of entries.values()) {
-    if (!keep(value)) return new Map([...entries].filter(([, kept]) => keep(kept)));
+    if (!keep(value)) return entries.filter((kept) => keep(kept));
   }
   return entries;
 };
@@ -92,9 +96,9 @@ type Ending = { readonly end: IsoInstant };
  * The earliest end among a map's entries, remembered per map object (a map is never changed once
  * published), so that pruning usually compares one number instead of reading every entry per event.
  */
-const earliestEnds = new WeakMap<ReadonlyMap<string, Ending>, number>();
+const earliestEnds = new WeakMap<OrderedMap<string, Ending>, number>();
 
-const earliestEnd = (entries: ReadonlyMap<string, Ending>): number => {
+const earliestEnd = (entries: OrderedMap<string, Ending>): number => {
   let earliest = earliestEnds.get(entries);
   if (earliest === undefined) {
     earliest = Infinity;
@@ -105,16 +109,17 @@ const earliestEnd = (entries: ReadonlyMap<string, Ending>): number => {
 };
 
 /**
- * A copy of `entries` with `entry` at `key`, remembering its earliest end when the old one says it, and
- * carrying over its interval index (conflict checks search it) when the old one has one.
- * The copy is changed before anyone sees it; `entries` itself is left as every earlier state knows it.
+ * `entries` with `entry` at `key` (a replaced entry keeps its place), remembering its earliest end when
+ * the old map says it, and carrying over its interval index (conflict checks search it) when the old one
+ * has one. O(log n): the new map shares all but a path with `entries`, which stays as every earlier
+ * state knows it.
  */
 const withEntry = <T extends Spanning>(
-  entries: ReadonlyMap<string, T>,
+  entries: OrderedMap<string, T>,
   key: string,
   entry: T,
-): ReadonlyMap<string, T> => {
-  const next = new Map(entries).set(key, entry);
+): OrderedMap<string, T> => {
+  const next = entries.set(key, entry);
   const earliest = earliestEnds.get(entries);
   const replaced = entries.get(key);
   if (earliest !== undefined && (replaced === undefined || msOf(replaced.end) > earliest)) {
@@ -124,15 +129,14 @@ const withEntry = <T extends Spanning>(
   return next;
 };
 
-/** A copy of `entries` without `key`; the map itself when there is no such entry. Memos as in {@link withEntry}. */
+/** `entries` without `key`; the map itself when there is no such entry. Memos as in {@link withEntry}. */
 const withoutEntry = <T extends Spanning>(
-  entries: ReadonlyMap<string, T>,
+  entries: OrderedMap<string, T>,
   key: string,
-): ReadonlyMap<string, T> => {
+): OrderedMap<string, T> => {
   const removed = entries.get(key);
   if (removed === undefined) return entries;
-  const next = new Map(entries);
-  next.delete(key);
+  const next = entries.delete(key);
   const earliest = earliestEnds.get(entries);
   if (earliest !== undefined && msOf(removed.end) > earliest) earliestEnds.set(next, earliest);
   carryIndex(entries, next, (index) => withInterval(index, removed, undefined));
@@ -144,9 +148,9 @@ const withoutEntry = <T extends Spanning>(
  * prunes an entry every few events, so the interval index is filtered along rather than rebuilt.
  */
 const endingFrom = <T extends Spanning>(
-  entries: ReadonlyMap<string, T>,
+  entries: OrderedMap<string, T>,
   horizon: number,
-): ReadonlyMap<string, T> => {
+): OrderedMap<string, T> => {
   if (earliestEnd(entries) >= horizon) return entries;
   const kept = keepWhere(entries, (entry) => msOf(entry.end) >= horizon);
   if (kept !== entries) carryIndex(entries, kept, (index) => endingFromIndex(index, horizon));
@@ -226,7 +230,7 @@ export const createEvolve =
       const { roomId, policy, occurredAt } = event.data;
       const known: KnownRoomSchedule =
         state.status === 'unknown'
-          ? { roomId, policy, bookings: new Map(), maintenance: new Map(), latestEventAt: occurredAt }
+          ? { roomId, policy, bookings: OrderedMap(), maintenance: OrderedMap(), latestEventAt: occurredAt }
           : { ...state, policy };
       const status = policy.retired ? ('retired' as const) : ('active' as const);
       return prune({ ...known, status, latestEventAt: latest(known, occurredAt) }, retentionMs);
@@ -252,8 +256,9 @@ type Encoded<S> = S extends KnownRoomSchedule
 
 /**
  * A room schedule as JSON holds it: bookings and maintenance blocks as arrays in the maps' order (each
- * entry carries its own id, the key it is read back under). `JSON.stringify` of a Map is `{}`, so
- * snapshots are written with {@link toRoomScheduleSnapshot} and read with {@link fromRoomScheduleSnapshot}.
+ * entry carries its own id, the key it is read back under). `JSON.stringify` of an OrderedMap is a plain
+ * object that reads back as no map, so snapshots are written with {@link toRoomScheduleSnapshot} and read
+ * with {@link fromRoomScheduleSnapshot}.
  */
 export type RoomScheduleSnapshot = Encoded<RoomScheduleState>;
 
@@ -268,6 +273,6 @@ export const fromRoomScheduleSnapshot = (snapshot: RoomScheduleSnapshot): RoomSc
     ? snapshot
     : {
         ...snapshot,
-        bookings: new Map(snapshot.bookings.map((booking) => [booking.bookingId, booking])),
-        maintenance: new Map(snapshot.maintenance.map((block) => [block.blockId, block])),
+        bookings: OrderedMap(snapshot.bookings.map((booking) => [booking.bookingId, booking])),
+        maintenance: OrderedMap(snapshot.maintenance.map((block) => [block.blockId, block])),
       };
