@@ -141,16 +141,22 @@ export async function createFeedTopics(
 /**
  * A `roomledger.room.registered.v1` message as the room service's relay publishes it (CloudEvents
  * headers, keyed by room): a room open around the clock, one seat, no booking window, in Europe/Berlin.
- * `overrides` replace payload fields. What tests and benchmarks publish to teach the booking service a room.
+ * `overrides` replace payload fields, except `policy`, whose fields replace the default policy's; `type`
+ * names a later event of the same shape instead (`roomledger.room.policy-changed.v1`, with a higher
+ * `version`). What tests and benchmarks publish to teach the booking service a room.
  */
-export function roomRegisteredMessage(roomId: string, overrides: Record<string, unknown> = {}) {
+export function roomRegisteredMessage(
+  roomId: string,
+  { policy, ...overrides }: Record<string, unknown> & { policy?: Record<string, unknown> } = {},
+  type = 'roomledger.room.registered.v1',
+) {
   const at = new Date().toISOString();
   return {
     key: roomId,
     headers: {
       ce_specversion: '1.0',
       ce_id: randomUUID(),
-      ce_type: 'roomledger.room.registered.v1',
+      ce_type: type,
       ce_source: '/roomledger/room',
       ce_time: at,
       ce_subject: roomId,
@@ -175,6 +181,7 @@ export function roomRegisteredMessage(roomId: string, overrides: Record<string, 
         minNoticeMinutes: 0,
         bufferBeforeMinutes: 0,
         bufferAfterMinutes: 0,
+        ...policy,
       },
       retired: false,
       ...overrides,

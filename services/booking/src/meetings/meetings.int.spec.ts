@@ -7,6 +7,7 @@ import {
   createTestDatabase,
   eventually,
   grpcClient,
+  roomRegisteredMessage,
   startTestService,
   testStack,
   uniqueGroupId,
@@ -827,6 +828,7 @@ describe('Meetings in the booking service', () => {
   });
 });
 
+/** A room as the room service publishes it; with a `version`, a later policy change of it. */
 function roomEvent(
   roomId: string,
   options: {
@@ -837,42 +839,17 @@ function roomEvent(
     version?: number;
   },
 ) {
-  const id = randomUUID();
-  return {
-    key: roomId,
-    headers: {
-      ce_specversion: '1.0',
-      ce_id: id,
-      ce_type: options.version ? 'roomledger.room.policy-changed.v1' : 'roomledger.room.registered.v1',
-      ce_source: '/roomledger/room',
-      ce_time: new Date().toISOString(),
-      ce_subject: roomId,
-      'content-type': 'application/json',
-    },
-    value: JSON.stringify({
-      roomId,
-      version: options.version ?? 1,
-      occurredAt: new Date().toISOString(),
-      name: `Room ${roomId}`,
+  return roomRegisteredMessage(
+    roomId,
+    {
       capacity: options.capacity,
-      seats: 1,
-      timeZone: 'Europe/Berlin',
-      ...(options.building ? { building: options.building } : {}),
       amenities: options.amenities ?? [],
-      accessibility: [],
-      openingHours: [],
-      closures: [],
-      policy: {
-        minDurationMinutes: 15,
-        maxDurationMinutes: 480,
-        bookingWindowDays: options.bookingWindowDays ?? null,
-        minNoticeMinutes: 0,
-        bufferBeforeMinutes: 0,
-        bufferAfterMinutes: 0,
-      },
-      retired: false,
-    }),
-  };
+      ...(options.building ? { building: options.building } : {}),
+      ...(options.version ? { version: options.version } : {}),
+      policy: { bookingWindowDays: options.bookingWindowDays ?? null },
+    },
+    options.version ? 'roomledger.room.policy-changed.v1' : 'roomledger.room.registered.v1',
+  );
 }
 
 function userEvent(userId: string, name: string, timeZone: string, workingHours: object[]) {
