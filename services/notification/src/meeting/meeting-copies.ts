@@ -1,7 +1,7 @@
-import { expandSeries } from '@roomledger/booking-domain';
 import type { MeetingFacts } from '../domain';
 import type { Sql } from '../directory/recipient-directory';
 import { SCHEMA } from '../persistence/schema';
+import { occurrencesOf } from './meeting-series';
 
 /** The service's copy of a meeting (locked for the consuming transaction), or undefined if never seen. */
 export async function loadMeeting(sql: Sql, meetingId: string): Promise<MeetingFacts | undefined> {
@@ -43,19 +43,7 @@ export function overAt(meeting: MeetingFacts): string | undefined {
   if (!meeting.recurrence) return meeting.end;
   const { until, count } = meeting.recurrence.rule;
   if (until === undefined && count === undefined) return 'infinity';
-  const { occurrences, truncated } = expandSeries(
-    {
-      meetingId: meeting.meetingId,
-      title: meeting.title,
-      description: meeting.description,
-      start: meeting.start,
-      end: meeting.end,
-      timeZone: meeting.timeZone,
-      recurrence: { rule: meeting.recurrence.rule, exdates: meeting.recurrence.exdates },
-      overrides: meeting.overrides,
-    },
-    { from: new Date(0).toISOString(), to: THE_END },
-  );
+  const { occurrences, truncated } = occurrencesOf(meeting, { from: new Date(0).toISOString(), to: THE_END });
   const ends = [meeting.end, ...occurrences.map((occurrence) => occurrence.end)].map(Date.parse);
   if (truncated) {
     if (until === undefined) return 'infinity';

@@ -1,4 +1,3 @@
-import { expandSeries } from '@roomledger/booking-domain';
 import {
   MEETING_REMINDER_HORIZON_MS,
   planMeetingReminders,
@@ -7,6 +6,7 @@ import {
 } from '../domain';
 import { reminderOffsetsOf, type Sql } from '../directory/recipient-directory';
 import { SCHEMA } from '../persistence/schema';
+import { occurrencesOf } from '../meeting/meeting-series';
 
 export interface MeetingReminderSettings {
   readonly defaultOffsetsMinutes: readonly number[];
@@ -70,26 +70,12 @@ export async function planMeetingReminderRows(
   ]);
 }
 
-/**
- * The occurrences overlapping [from, to), expanded as the meetings service expands them (its own
- * recurrence code: the same RRULE and time-zone rules, so both agree on every occurrence).
- */
+/** The occurrences overlapping [from, to), with what a reminder needs of each. */
 function occurrencesWithin(meeting: MeetingFacts, from: number, to: number): OccurrenceFacts[] {
-  const { occurrences } = expandSeries(
-    {
-      meetingId: meeting.meetingId,
-      title: meeting.title,
-      description: meeting.description,
-      start: meeting.start,
-      end: meeting.end,
-      timeZone: meeting.timeZone,
-      ...(meeting.recurrence
-        ? { recurrence: { rule: meeting.recurrence.rule, exdates: meeting.recurrence.exdates } }
-        : {}),
-      overrides: meeting.overrides,
-    },
-    { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
-  );
+  const { occurrences } = occurrencesOf(meeting, {
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+  });
   return occurrences.map((occurrence) => ({
     originalStart: occurrence.originalStart,
     start: occurrence.start,
