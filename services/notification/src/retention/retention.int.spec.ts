@@ -14,7 +14,15 @@ const policy: RetentionPolicy = {
   meetingCopyDays: 30,
 };
 const DAY_MS = 86_400_000;
-const nothing = { reminders: 0, webhook_subscriptions: 0, meetings: 0 };
+/** A round that pruned nothing; rounds that did are this with their counts. */
+const none = {
+  deliveries: 0,
+  inbox: 0,
+  inbox_items: 0,
+  reminders: 0,
+  webhook_subscriptions: 0,
+  meetings: 0,
+};
 const logger = pino({ level: 'silent' });
 
 /**
@@ -39,6 +47,19 @@ describe('Retention of the delivery log, consumed-message ids, in-app items, rem
                 notification.webhook_subscriptions, notification.meetings`,
     );
   });
+
+  /** Retention in batches of `batchSize`, and what it reports pruning, batch by batch. */
+  const recordingRetention = (batchSize: number) => {
+    const pruned: [string, number][] = [];
+    const retention = new Retention({
+      pool: database.pool,
+      logger,
+      policy,
+      batchSize,
+      onPruned: (table, rows) => pruned.push([table, rows]),
+    });
+    return { retention, pruned };
+  };
 
   /** A delivery-log row that reached `status` `ageDays` ago; returns its id. */
   const delivery = async (
@@ -139,15 +160,8 @@ describe('Retention of the delivery log, consumed-message ids, in-app items, rem
     expect(await ids('inbox', 'event_id')).toEqual([...oldIds, ...youngIds].sort());
     expect(await ids('inbox_items')).toEqual([...oldRead, ...keptItems].sort());
 
-    const pruned: [string, number][] = [];
-    const retention = new Retention({
-      pool: database.pool,
-      logger,
-      policy,
-      batchSize: 2,
-      onPruned: (table, rows) => pruned.push([table, rows]),
-    });
-    expect(await retention.pruneOnce()).toEqual({ deliveries: 5, inbox: 3, inbox_items: 2, ...nothing });
+    const { retention, pruned } = recordingRetention(2);
+    expect(await retention.pruneOnce()).toEqual({ ...none, deliveries: 5, inbox: 3, inbox_items: 2 });
 
     expect(await ids('deliveries')).toEqual([...kept].sort());
     expect(await ids('inbox', 'event_id')).toEqual([...youngIds].sort());
@@ -162,7 +176,7 @@ describe('Retention of the delivery log, consumed-message ids, in-app items, rem
       ['inbox_items', 2],
     ]);
 
-    expect(await retention.pruneOnce()).toEqual({ deliveries: 0, inbox: 0, inbox_items: 0, ...nothing });
+    expect(await retention.pruneOnce()).toEqual(none);
   });
 
   it('deletes reminders sent or cancelled longer than the delivery-log retention, once mirrored; a late job fires nothing', async () => {
@@ -189,22 +203,8 @@ describe('Retention of the delivery log, consumed-message ids, in-app items, rem
     });
     expect(await ids('reminders', 'job_id')).toEqual([...gone, ...kept].sort());
 
-    const pruned: [string, number][] = [];
-    const retention = new Retention({
-      pool: database.pool,
-      logger,
-      policy,
-      batchSize: 2,
-      onPruned: (table, rows) => pruned.push([table, rows]),
-    });
-    expect(await retention.pruneOnce()).toEqual({
-      deliveries: 1,
-      inbox: 0,
-      inbox_items: 0,
-      reminders: 3,
-      webhook_subscriptions: 0,
-      meetings: 0,
-    });
+    const { retention, pruned } = recordingRetention(2);
+    expect(await retention.pruneOnce()).toEqual({ ...none, deliveries: 1, reminders: 3 });
     expect(await ids('reminders', 'job_id')).toEqual([...kept].sort());
     expect(await ids('deliveries')).toEqual([scheduledGuard]);
     expect(await ids('deliveries')).not.toContain(sentGuard);
@@ -383,22 +383,8 @@ describe('Retention of the delivery log, consumed-message ids, in-app items, rem
     await reminder(`reminder_${gone[0]}_once_user-1_15`, 'sent', { subject: gone[0] }); // fired: no matter
     expect(await ids('meetings', 'meeting_id')).toEqual([...gone, ...kept].sort());
 
-    const pruned: [string, number][] = [];
-    const retention = new Retention({
-      pool: database.pool,
-      logger,
-      policy,
-      batchSize: 3,
-      onPruned: (table, rows) => pruned.push([table, rows]),
-    });
-    expect(await retention.pruneOnce()).toEqual({
-      deliveries: 0,
-      inbox: 0,
-      inbox_items: 0,
-      reminders: 0,
-      webhook_subscriptions: 0,
-      meetings: 5,
-    });
+    const { retention, pruned } = recordingRetention(3);
+    expect(await retention.pruneOnce()).toEqual({ ...none, meetings: 5 });
     expect(await ids('meetings', 'meeting_id')).toEqual([...kept].sort());
     expect(pruned).toEqual([
       ['meetings', 3],
