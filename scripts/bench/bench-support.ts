@@ -716,6 +716,39 @@ export interface ServiceProcess {
 }
 
 /**
+ * The booking service as its own process for a bench that follows meetings too: on `databaseUrl`,
+ * with room and user consumer groups of this run (deleted at the end) and this run's copies of the four
+ * feeds it reads and writes (the session must have made all four); stopped at the end.
+ */
+export async function startBenchBookingService(
+  session: BenchSession,
+  databaseUrl: string,
+  readyTimeoutMs?: number,
+): Promise<ServiceProcess> {
+  const groups = {
+    rooms: `bench.${session.runId}.booking.rooms`,
+    users: `bench.${session.runId}.booking.users`,
+  };
+  session.cleanup.add(() => deleteConsumerGroup(groups.rooms));
+  session.cleanup.add(() => deleteConsumerGroup(groups.users));
+  const service = await startServiceProcess(
+    'booking',
+    {
+      DATABASE_URL: databaseUrl,
+      ROOM_EVENTS_GROUP_ID: groups.rooms,
+      USER_EVENTS_GROUP_ID: groups.users,
+      ROOM_EVENTS_TOPIC: session.topic('room.events.v1'),
+      BOOKING_EVENTS_TOPIC: session.topic('booking.events.v1'),
+      MEETING_EVENTS_TOPIC: session.topic('meeting.events.v1'),
+      USER_EVENTS_TOPIC: session.topic('user.events.v1'),
+    },
+    readyTimeoutMs,
+  );
+  session.cleanup.add(() => service.stop());
+  return service;
+}
+
+/**
  * Starts `dist/services/<name>/src/main.js` as its own process, the way `npm start` does (the
  * environment from `infra/local/services.json`), on free ports with `overrides` applied, `LOG_LEVEL=warn`
  * and tracing off, and waits until `/health/ready` answers 200. `BENCH_SERVICE_NODE_FLAGS` adds node

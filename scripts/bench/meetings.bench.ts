@@ -29,14 +29,13 @@ import {
   cpuFigure,
   cpuSince,
   cpuSnapshot,
-  deleteConsumerGroup,
   fmt,
   ms,
   now,
   percentile,
   progress,
   sleep,
-  startServiceProcess,
+  startBenchBookingService,
   unaryClient,
   type Row,
   runBench,
@@ -78,24 +77,8 @@ const plus = (instant: string, minutes: number) =>
 async function main(session: BenchSession): Promise<void> {
   const { cleanup, db, runId } = session;
   const rows: Row[] = [];
-  const groups = { rooms: `bench.meetings.rooms.${runId}`, users: `bench.meetings.users.${runId}` };
-  cleanup.add(() => deleteConsumerGroup(groups.rooms));
-  cleanup.add(() => deleteConsumerGroup(groups.users));
   step(`starting the booking service (${SERVICE_MAIN}) on a fresh database ${db.name}`);
-  const service = await startServiceProcess(
-    'booking',
-    {
-      DATABASE_URL: db.url.toString(),
-      ROOM_EVENTS_GROUP_ID: groups.rooms,
-      USER_EVENTS_GROUP_ID: groups.users,
-      ROOM_EVENTS_TOPIC: session.topic('room.events.v1'),
-      BOOKING_EVENTS_TOPIC: session.topic('booking.events.v1'),
-      MEETING_EVENTS_TOPIC: session.topic('meeting.events.v1'),
-      USER_EVENTS_TOPIC: session.topic('user.events.v1'),
-    },
-    90_000,
-  );
-  cleanup.add(() => service.stop());
+  const service = await startBenchBookingService(session, db.url.toString(), 90_000);
   const meetings = unaryClient(
     service.grpcAddress,
     'roomledger/meeting/v1/meeting.proto',

@@ -47,6 +47,7 @@ import {
   percentile,
   sleep,
   startServiceProcess,
+  startBenchBookingService,
   type Row,
   runBench,
   step,
@@ -388,19 +389,7 @@ async function throughBookingService(
   step(`${section}: starting the booking service (${BOOKING_MAIN}) on a second fresh database`);
   const bookingDb = await createBenchDatabase();
   cleanup.add(() => dropBenchDatabase(bookingDb.name));
-  const groups = { rooms: `bench.booking-rooms.${runId}`, users: `bench.booking-users.${runId}` };
-  cleanup.add(() => deleteConsumerGroup(groups.rooms));
-  cleanup.add(() => deleteConsumerGroup(groups.users));
-  const booking = await startServiceProcess('booking', {
-    DATABASE_URL: bookingDb.url.toString(),
-    ROOM_EVENTS_GROUP_ID: groups.rooms,
-    USER_EVENTS_GROUP_ID: groups.users,
-    ROOM_EVENTS_TOPIC: session.topic('room.events.v1'),
-    BOOKING_EVENTS_TOPIC: session.topic('booking.events.v1'),
-    MEETING_EVENTS_TOPIC: session.topic('meeting.events.v1'),
-    USER_EVENTS_TOPIC: session.topic('user.events.v1'),
-  });
-  cleanup.add(() => booking.stop());
+  const booking = await startBenchBookingService(session, bookingDb.url.toString());
   const client = unaryClient(
     booking.grpcAddress,
     'roomledger/booking/v1/booking.proto',
