@@ -91,6 +91,8 @@ export class BookingRuntime {
       store,
       pool: deps.pool,
       logger: logger.child({ component: 'projection' }),
+      // One instance applies; the others stand by (and answer read-your-writes waits from its checkpoint).
+      leaderPool: deps.pool,
     });
     const application = new BookingApplication(handler, deps.pool, {
       awaitReadModel: async (timeoutMs) => {

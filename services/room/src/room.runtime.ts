@@ -60,6 +60,8 @@ export class RoomRuntime {
       store,
       pool: deps.pool,
       logger: logger.child({ component: 'projection' }),
+      // One instance applies; the others stand by (and answer read-your-writes waits from its checkpoint).
+      leaderPool: deps.pool,
     });
     const application = new RoomApplication(handler, deps.pool);
     const runtime = new RoomRuntime(

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Checkpoint, NewEvent, RecordedEvent } from '@roomledger/event-store';
 import { PostgresEventStore } from '@roomledger/event-store-postgres';
-import { createTestDatabase, scrapedValue, uniqueSuffix, type TestDatabase } from '@roomledger/testing';
+import {
+  createTestDatabase,
+  eventually,
+  scrapedValue,
+  uniqueSuffix,
+  type TestDatabase,
+} from '@roomledger/testing';
 import { trackLag } from '@roomledger/observability';
 import type { PoolClient } from 'pg';
 import { Registry } from 'prom-client';
@@ -28,8 +34,13 @@ describe('ProjectionRunner on the PostgreSQL event store', () => {
     await database.drop();
   });
 
-  function runner(projection: Projection): ProjectionRunner {
-    const created = new ProjectionRunner({ ...projection, store, pool: database.pool });
+  function runner(projection: Projection, options: { leased?: boolean } = {}): ProjectionRunner {
+    const created = new ProjectionRunner({
+      ...projection,
+      store,
+      pool: database.pool,
+      ...(options.leased ? { leaderPool: database.pool, leaseRetryMs: 100 } : {}),
+    });
     running.push(created);
     return created;
   }
@@ -115,6 +126,54 @@ describe('ProjectionRunner on the PostgreSQL event store', () => {
       const applied = await timesApplied(projection.schema);
       expect([...applied.values()]).toEqual([1, 1, 1]);
       expect(await loadCheckpoint(database.pool, projection.name, projection.schema)).toBe(whileStopped);
+    });
+  });
+
+  describe('When several instances share its lease', () => {
+    it('one applies each event once, the others answer waitUntil from the stored checkpoint and take over when it stops', async () => {
+      const { category, projection } = streamCounter();
+      const first = runner(projection, { leased: true });
+      await first.start();
+      await eventually(() => expect(first.status().state).toBe('running'), 5_000, 10);
+      const second = runner(projection, { leased: true });
+      await second.start();
+      await eventually(() => expect(second.status().state).toBe('standby'), 5_000, 10);
+
+      const applied = await append(`${category}-a`, 'Noted', 'Noted');
+      await second.waitUntil(applied, { timeoutMs: 5_000 });
+      expect(await countsIn(projection.schema)).toMatchObject([{ stream_name: `${category}-a`, events: 2 }]);
+      expect(first.status().eventsApplied).toBe(2);
+      expect(second.status()).toMatchObject({ state: 'standby', eventsApplied: 0, checkpoint: applied });
+
+      await first.stop();
+      const afterHandOver = await append(`${category}-a`, 'Noted');
+      await second.waitUntil(afterHandOver, { timeoutMs: 5_000 });
+      expect(second.status()).toMatchObject({ state: 'running', eventsApplied: 1 });
+      expect([...(await timesApplied(projection.schema)).values()]).toEqual([1, 1, 1]);
+      expect(await countsIn(projection.schema)).toMatchObject([{ stream_name: `${category}-a`, events: 3 }]);
+    });
+
+    it('never commits a batch on a checkpoint another runner moved: it resumes from the stored one', async () => {
+      const { category, projection } = streamCounter();
+      const leader = runner(projection, { leased: true });
+      await leader.start();
+      await eventually(() => expect(leader.status().state).toBe('running'), 5_000, 10);
+      const first = await append(`${category}-a`, 'Noted');
+      const second = await append(`${category}-b`, 'Noted');
+      await leader.waitUntil(second);
+
+      // What a rebuild swapping in a copy that stopped at `first` leaves behind.
+      await database.pool.query(
+        `update "${projection.schema}".checkpoints set checkpoint = $1 where name = $2`,
+        [first, projection.name],
+      );
+      const third = await append(`${category}-c`, 'Noted');
+      await leader.waitUntil(third, { timeoutMs: 5_000 });
+      expect(await loadCheckpoint(database.pool, projection.name, projection.schema)).toBe(third);
+
+      // The event after the moved checkpoint was applied again rather than skipped.
+      expect([...(await timesApplied(projection.schema)).values()].sort()).toEqual([1, 1, 2]);
+      expect(leader.status()).toMatchObject({ state: 'running', checkpoint: third });
     });
   });
 

@@ -10,6 +10,7 @@ import { backoffDelay, type Backoff } from '@roomledger/retry';
 import type { Pool, PoolClient } from 'pg';
 import { ensureCheckpointTable, loadCheckpoint, storeCheckpoint } from './checkpoints';
 import { eventStoreLag } from './lag';
+import { acquireLease } from './leadership';
 import { isTransientDatabaseError, quoteIdent } from './sql';
 
 /** What a projection's code is told about where it writes. */
@@ -61,9 +62,18 @@ export interface ProjectionRunnerOptions extends Projection {
   readonly logger?: ProjectionLogger;
   /** Called after every change of {@link ProjectionStatus} (metrics, readiness). */
   readonly onStatus?: (status: ProjectionStatus) => void;
+  /**
+   * Apply only while holding the projection's lease, taken on a connection of this pool: one instance of
+   * a deployment applies, the others stand by (following the stored checkpoint, so `waitUntil` still
+   * answers on them) and take over when it goes. Without it every instance applies every event.
+   */
+  readonly leaderPool?: Pool;
+  /** How often a standby instance tries to take the lease over (default 2,000 ms). */
+  readonly leaseRetryMs?: number;
 }
 
-export type ProjectionState = 'stopped' | 'starting' | 'running' | 'retrying' | 'failed';
+/** `standby`: another instance holds the lease and applies; this one follows its stored checkpoint. */
+export type ProjectionState = 'stopped' | 'starting' | 'running' | 'standby' | 'retrying' | 'failed';
 
 export interface ProjectionStatus {
   readonly name: string;
@@ -79,6 +89,19 @@ export interface ProjectionStatus {
   readonly lastAppliedAt?: Date;
   readonly lastError?: { readonly message: string; readonly transient: boolean; readonly at: Date };
 }
+
+/**
+ * The stored checkpoint was not where this runner left it: another runner applied meanwhile (a lease
+ * lost and taken over) or a rebuild swapped a fresh copy in. The batch is rolled back and the runner
+ * resumes from the stored checkpoint.
+ */
+class CheckpointMoved extends Error {
+  override readonly name = 'CheckpointMoved';
+}
+
+/** While standing by: how often the stored checkpoint is read with a `waitUntil` pending, and without. */
+const STANDBY_WAITING_POLL_MS = 5;
+const STANDBY_POLL_MS = 1_000;
 
 /** Thrown by {@link ProjectionRunner.waitUntil} when the runner stopped on a persistent failure. */
 export class ProjectionFailed extends Error {
@@ -120,6 +143,8 @@ export class ProjectionRunner {
   private loop: Promise<void> | undefined;
   private subscription: Subscription | undefined;
   private wakeFromRetry: (() => void) | undefined;
+  private wakeStandby: (() => void) | undefined;
+  private stopSignal = new AbortController();
   private rebuilding = false;
   private readonly waiters = new Set<Waiter>();
 
@@ -136,6 +161,7 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     if (this.loop) return;
     this.stopping = false;
+    this.stopSignal = new AbortController();
     this.failure = undefined;
     this.setState('starting');
     try {
@@ -153,7 +179,9 @@ export class ProjectionRunner {
   /** Stops after the batch in progress (committed or rolled back whole). */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopSignal.abort();
     this.wakeFromRetry?.();
+    this.wakeStandby?.();
     const loop = this.loop;
     await Promise.all([this.subscription?.stop(), loop]);
     if (this.state !== 'failed') this.setState('stopped');
@@ -212,7 +240,12 @@ export class ProjectionRunner {
     const staging = `${this.schema}${REBUILD_SUFFIX}`;
     try {
       await this.options.pool.query(`drop schema if exists ${quoteIdent(staging)} cascade`);
-      const builder = new ProjectionRunner({ ...this.options, schema: staging, onStatus: undefined });
+      const builder = new ProjectionRunner({
+        ...this.options,
+        schema: staging,
+        onStatus: undefined,
+        leaderPool: undefined,
+      });
       try {
         await builder.start();
         await builder.waitUntilCaughtUp({ timeoutMs: options.timeoutMs ?? 600_000 });
@@ -250,9 +283,79 @@ export class ProjectionRunner {
   }
 
   private async run(): Promise<void> {
+    const { leaderPool } = this.options;
+    if (!leaderPool) return this.follow();
+    while (!this.stopping) {
+      const leading = new AbortController();
+      const standby = this.standBy(leading.signal);
+      const lease = await acquireLease(leaderPool, `projection:${this.schema}.${this.name}`, {
+        signal: this.stopSignal.signal,
+        retryMs: this.options.leaseRetryMs,
+      });
+      leading.abort();
+      this.wakeStandby?.();
+      await standby;
+      if (!lease) return;
+      try {
+        // Where the last holder left off: the stored checkpoint, not what this instance last saw.
+        this.checkpoint = await loadCheckpoint(this.options.pool, this.name, this.schema);
+        this.caughtUp = false;
+        this.options.logger?.info(
+          { projection: this.name, checkpoint: this.checkpoint },
+          'projection took the lease',
+        );
+        const stopOnLoss = (): void => void this.subscription?.stop();
+        lease.lost.addEventListener('abort', stopOnLoss, { once: true });
+        await this.follow(lease.lost);
+        lease.lost.removeEventListener('abort', stopOnLoss);
+        if (lease.lost.aborted) {
+          this.options.logger?.warn({ projection: this.name }, 'projection lost its lease; standing by');
+        }
+      } catch (error) {
+        this.options.logger?.warn(
+          { projection: this.name, err: error },
+          'projection could not start leading',
+        );
+        await this.sleep(this.options.leaseRetryMs ?? 2_000);
+      } finally {
+        await lease.release();
+      }
+      if (this.state === 'failed') return;
+    }
+  }
+
+  /**
+   * While another instance holds the lease: follows the checkpoint it stores, so waiters resolve here
+   * too (read-your-writes on any instance), often while someone waits and about once a second otherwise.
+   */
+  private async standBy(until: AbortSignal): Promise<void> {
+    this.setState('standby');
+    while (!until.aborted && !this.stopping) {
+      try {
+        const stored = await loadCheckpoint(this.options.pool, this.name, this.schema);
+        if (compareCheckpoints(stored, this.checkpoint) > 0) this.checkpoint = stored;
+        const waitsForCaughtUp = [...this.waiters].some((waiter) => waiter.target === 'caught-up');
+        this.caughtUp = waitsForCaughtUp ? (await this.lag()).events === 0 : false;
+        this.notify();
+      } catch (error) {
+        this.lastError = { message: errorMessage(error), transient: true, at: new Date() };
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.waiters.size > 0 ? STANDBY_WAITING_POLL_MS : STANDBY_POLL_MS);
+        this.wakeStandby = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeStandby = undefined;
+    }
+  }
+
+  /** Subscribes from the checkpoint and applies batch after batch until stopped (or `until` aborts). */
+  private async follow(until?: AbortSignal): Promise<void> {
     let failures = 0;
     this.setState('running');
-    while (!this.stopping) {
+    while (!this.stopping && !until?.aborted) {
       const subscription = this.options.store.subscribe({
         from: this.checkpoint,
         categories: this.options.categories,
@@ -261,17 +364,29 @@ export class ProjectionRunner {
       this.subscription = subscription;
       try {
         for await (const batch of subscription) {
-          if (this.stopping) break;
-          await this.applyBatch(batch);
+          if (this.stopping || until?.aborted) break;
+          await this.applyBatch(batch, until !== undefined);
           if (failures > 0) {
             failures = 0;
             this.setState('running');
           }
         }
-        if (!this.stopping) throw new Error('the event store subscription ended unexpectedly');
+        if (!this.stopping && !until?.aborted) {
+          throw new Error('the event store subscription ended unexpectedly');
+        }
       } catch (error) {
         await subscription.stop().catch(() => undefined);
-        if (this.stopping) break;
+        if (this.stopping || until?.aborted) break;
+        if (error instanceof CheckpointMoved) {
+          this.options.logger?.warn(
+            { projection: this.name, err: error },
+            'projection resuming from the stored checkpoint',
+          );
+          this.checkpoint = await loadCheckpoint(this.options.pool, this.name, this.schema).catch(
+            () => this.checkpoint,
+          );
+          continue;
+        }
         const transient = (this.options.isTransient ?? isTransientDatabaseError)(error);
         this.lastError = { message: errorMessage(error), transient, at: new Date() };
         if (!transient) {
@@ -302,10 +417,16 @@ export class ProjectionRunner {
     }
   }
 
-  private async applyBatch(batch: SubscriptionBatch): Promise<void> {
+  /**
+   * `fenced` (the lease holder): the batch commits only if the stored checkpoint is still the one this
+   * runner applied up to, locked for the transaction. A lease can be lost while a batch is in flight and a
+   * rebuild can swap in a copy with an older checkpoint; either way nothing is applied on a wrong base.
+   */
+  private async applyBatch(batch: SubscriptionBatch, fenced: boolean): Promise<void> {
     if (batch.events.length > 0 && batch.checkpoint !== undefined) {
       const checkpoint = batch.checkpoint;
       await this.inTransaction(async (client) => {
+        if (fenced) await this.checkFence(client);
         await this.options.apply(client, batch.events, this.context());
         await storeCheckpoint(client, this.name, checkpoint, this.schema);
       });
@@ -315,6 +436,19 @@ export class ProjectionRunner {
     }
     this.caughtUp = batch.caughtUp;
     this.notify();
+  }
+
+  private async checkFence(client: PoolClient): Promise<void> {
+    const { rows } = await client.query<{ checkpoint: string | null }>(
+      `select checkpoint from checkpoints where name = $1 for update`,
+      [this.name],
+    );
+    const stored = rows[0]?.checkpoint ?? undefined;
+    if (stored !== this.checkpoint) {
+      throw new CheckpointMoved(
+        `projection ${this.name}: stored checkpoint ${stored ?? 'none'}, this runner is at ${this.checkpoint ?? 'the start'}`,
+      );
+    }
   }
 
   private async inTransaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
@@ -375,6 +509,7 @@ export class ProjectionRunner {
         },
       };
       this.waiters.add(waiter);
+      this.wakeStandby?.(); // a standby runner looks at the stored checkpoint often while someone waits
     });
   }
 
