@@ -55,6 +55,12 @@ const UNCONTENDED_FIRST_HOUR = 100_000;
 const MAX_CALLS_PER_SECOND = 10_000;
 const CALL_DEADLINE_MS = 10_000;
 const READY_TIMEOUT_MS = 90_000;
+/**
+ * Booking service processes on the one database (`BOOKING_BENCH_INSTANCES`, default 1). The calls go to
+ * the first; the others run beside it as a deployment's other instances do (standing by for the
+ * projection and relay leases, expiring holds), so their cost shows in (d).
+ */
+const INSTANCES = instanceCount(process.env.BOOKING_BENCH_INSTANCES);
 const ROOMS_TIMEOUT_MS = 120_000;
 let roomEventsTopic = 'room.events.v1';
 let bookingEventsTopic = 'booking.events.v1';
@@ -90,6 +96,12 @@ async function main(session: BenchSession): Promise<void> {
   step(`starting the booking service (${SERVICE_MAIN}) on a fresh database ${db.name}`);
   const service = await startBookingService(db.url.toString(), groupId);
   cleanup.add(() => service.stop());
+  const peers: ServiceProcess[] = [];
+  for (let n = 1; n < INSTANCES; n += 1) {
+    const peer = await startBookingService(db.url.toString(), groupId);
+    cleanup.add(() => peer.stop());
+    peers.push(peer);
+  }
   const client = bookingClient(service.grpcAddress);
   cleanup.add(async () => client.close());
 
@@ -110,8 +122,10 @@ async function main(session: BenchSession): Promise<void> {
   step(`(b) uncontended: ${CLIENTS} clients, ${ROOMS} rooms, BookDirectly, ${SECONDS} s`);
   const uncontendedLoad = bookingLoad(service, SECONDS, anyRoom, UNCONTENDED_FIRST_HOUR);
   const cpuBefore = cpuSnapshot(service.pid);
+  const peersBefore = peers.map((peer) => cpuSnapshot(peer.pid));
   const uncontended = await uncontendedLoad.run();
   const cpu = cpuSince(cpuBefore, service.pid);
+  const peersCpu = peers.map((peer, n) => cpuSince(peersBefore[n], peer.pid).service);
   const share = uncontended.rate / raw.tps;
   rows.push({
     measure: `(b) uncontended: ${ROOMS} rooms, ${CLIENTS} clients, BookDirectly`,
@@ -162,11 +176,11 @@ async function main(session: BenchSession): Promise<void> {
     rows,
     machineSection: '(d) what else was running',
     context: [
-      `  booking service: one process (pid ${service.pid}), ${SERVICE_MAIN} (build ${session.build}), LOG_LEVEL=warn,`,
+      `  booking service: ${INSTANCES === 1 ? 'one process' : `${INSTANCES} processes, the calls to the first`} (pid ${[service, ...peers].map((p) => p.pid).join(', ')}), ${SERVICE_MAIN} (build ${session.build}), LOG_LEVEL=warn,`,
       `    OTEL_SDK_DISABLED=true, EVENT_STORE_POOL_SIZE=${service.env.EVENT_STORE_POOL_SIZE ?? 'default'};`,
       `  clients: ghz (${CLIENTS} workers, one HTTP/2 connection), as pgbench is (a)'s: a compiled load generator`,
       `  CPU during (b), ${cpu.wallSeconds.toFixed(1)} s x ${cpus().length} CPUs: machine busy ${cpuFigure(cpu.machine?.busy)} of ${cpuFigure(cpu.machine?.total)};`,
-      `    booking service ${cpuFigure(cpu.service)}, ghz ${cpuFigure(uncontended.clientCpu)}, this bench process ${cpuFigure(cpu.bench)},`,
+      `    booking service ${cpuFigure(cpu.service)}${peersCpu.map((seconds) => ` (+ another instance ${cpuFigure(seconds)})`).join('')}, ghz ${cpuFigure(uncontended.clientCpu)}, this bench process ${cpuFigure(cpu.bench)},`,
       `    the rest PostgreSQL, Kafka and others (below)`,
     ],
     notes: [
@@ -179,6 +193,14 @@ async function main(session: BenchSession): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------------
+
+function instanceCount(value: string | undefined): number {
+  const count = Number(value ?? 1);
+  if (!Number.isInteger(count) || count < 1 || count > 4) {
+    throw new Error(`BOOKING_BENCH_INSTANCES must be an integer from 1 to 4, not ${value}`);
+  }
+  return count;
+}
 
 async function rawExcludeInserts(url: URL) {
   await query(url.toString(), 'create extension if not exists btree_gist');
