@@ -144,6 +144,8 @@ describe('ProjectionRunner on the PostgreSQL event store', () => {
       expect(await countsIn(projection.schema)).toMatchObject([{ stream_name: `${category}-a`, events: 2 }]);
       expect(first.status().eventsApplied).toBe(2);
       expect(second.status()).toMatchObject({ state: 'standby', eventsApplied: 0, checkpoint: applied });
+      await second.waitUntilCaughtUp({ timeoutMs: 5_000 });
+      expect(second.status().caughtUp).toBe(true);
 
       await first.stop();
       const afterHandOver = await append(`${category}-a`, 'Noted');

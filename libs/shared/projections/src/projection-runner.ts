@@ -80,7 +80,7 @@ export interface ProjectionStatus {
   readonly schema: string;
   /** `retrying`: a transient failure, being retried; `failed`: stopped by a persistent one (see `lastError`). */
   readonly state: ProjectionState;
-  /** Nothing more was visible in the store after the last batch (ready; lag ~0). */
+  /** Nothing more was visible in the store after the last batch (ready; lag ~0); on a standby, after the stored checkpoint. */
   readonly caughtUp: boolean;
   /** The checkpoint committed with the last applied batch (or loaded at start). */
   readonly checkpoint: Checkpoint | undefined;
@@ -333,9 +333,14 @@ export class ProjectionRunner {
     while (!until.aborted && !this.stopping) {
       try {
         const stored = await loadCheckpoint(this.options.pool, this.name, this.schema);
-        if (compareCheckpoints(stored, this.checkpoint) > 0) this.checkpoint = stored;
+        const moved = compareCheckpoints(stored, this.checkpoint) > 0;
+        if (moved) this.checkpoint = stored;
+        // `caughtUp` as on the holder: the stored checkpoint has everything visible (one cheap read;
+        // while only checkpoints are awaited, it is left until the next slow round).
         const waitsForCaughtUp = [...this.waiters].some((waiter) => waiter.target === 'caught-up');
-        this.caughtUp = waitsForCaughtUp ? (await this.lag()).events === 0 : false;
+        if (waitsForCaughtUp || this.waiters.size === 0) {
+          this.caughtUp = (await this.lag()).events === 0;
+        }
         this.notify();
       } catch (error) {
         this.lastError = { message: errorMessage(error), transient: true, at: new Date() };
