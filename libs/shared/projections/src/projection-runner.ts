@@ -332,9 +332,8 @@ export class ProjectionRunner {
     this.setState('standby');
     while (!until.aborted && !this.stopping) {
       try {
-        const stored = await loadCheckpoint(this.options.pool, this.name, this.schema);
-        const moved = compareCheckpoints(stored, this.checkpoint) > 0;
-        if (moved) this.checkpoint = stored;
+        // Exactly the stored one (a rebuild's swap can move it back).
+        this.checkpoint = await loadCheckpoint(this.options.pool, this.name, this.schema);
         // `caughtUp` as on the holder: the stored checkpoint has everything visible (one cheap read;
         // while only checkpoints are awaited, it is left until the next slow round).
         const waitsForCaughtUp = [...this.waiters].some((waiter) => waiter.target === 'caught-up');
@@ -382,17 +381,16 @@ export class ProjectionRunner {
       } catch (error) {
         await subscription.stop().catch(() => undefined);
         if (this.stopping || until?.aborted) break;
-        if (error instanceof CheckpointMoved) {
-          this.options.logger?.warn(
-            { projection: this.name, err: error },
-            'projection resuming from the stored checkpoint',
-          );
+        const moved = error instanceof CheckpointMoved;
+        if (moved) {
+          // Resume from where the stored checkpoint is, after the usual short back-off (another runner
+          // still applying, say an instance of an older version during a deploy, would otherwise make
+          // this loop spin).
           this.checkpoint = await loadCheckpoint(this.options.pool, this.name, this.schema).catch(
             () => this.checkpoint,
           );
-          continue;
         }
-        const transient = (this.options.isTransient ?? isTransientDatabaseError)(error);
+        const transient = moved || (this.options.isTransient ?? isTransientDatabaseError)(error);
         this.lastError = { message: errorMessage(error), transient, at: new Date() };
         if (!transient) {
           this.options.logger?.error(
