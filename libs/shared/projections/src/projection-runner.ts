@@ -2,6 +2,7 @@ import {
   compareCheckpoints,
   type Checkpoint,
   type EventStore,
+  type EventTypeFilter,
   type RecordedEvent,
   type Subscription,
   type SubscriptionBatch,
@@ -35,6 +36,8 @@ export interface Projection {
   readonly schema?: string;
   /** Stream categories to read (`roomSchedule`); omit for every event. */
   readonly categories?: readonly string[];
+  /** Only these event types of the categories named here (the store sends no others). */
+  readonly eventTypes?: EventTypeFilter;
   /** Creates the tables idempotently (`create table if not exists ...`); runs in a transaction at start. */
   setup(client: PoolClient, context: ProjectionContext): Promise<void>;
   /**
@@ -363,6 +366,7 @@ export class ProjectionRunner {
       const subscription = this.options.store.subscribe({
         from: this.checkpoint,
         categories: this.options.categories,
+        eventTypes: this.options.eventTypes,
         batchSize: this.options.batchSize,
       });
       this.subscription = subscription;
