@@ -23,6 +23,7 @@ import { SchedulingApplication } from './scheduling/scheduling.application';
 import { HoldExpirer } from './workers/hold-expirer';
 import { runRoomEventsConsumer } from './workers/room-events.consumer';
 import { SeriesBooker } from './workers/series-booker';
+import { seriesSplitCompleter } from './workers/series-split-completer';
 import { runUserEventsConsumer } from './workers/user-events.consumer';
 
 /** The meeting side of the service: use cases, queries, the assistant and the calendar feeds. */
@@ -32,6 +33,8 @@ export interface MeetingServices {
   readonly calendars: CalendarQueries;
   readonly scheduling: SchedulingApplication;
   readonly feeds: CalendarFeeds;
+  /** Starts the continuation of a `following` edit that stopped after its split (background). */
+  readonly splitCompleter: ProjectionRunner;
 }
 
 /**
@@ -118,6 +121,12 @@ export class BookingRuntime {
       calendars,
       scheduling: new SchedulingApplication(deps.pool, calendars, application),
       feeds: new CalendarFeeds(deps.pool),
+      splitCompleter: seriesSplitCompleter({
+        store,
+        pool: deps.pool,
+        handler: meetingHandler,
+        logger: logger.child({ component: 'series-splits' }),
+      }),
     };
     await ensureDirectory(deps.pool);
     const runtime = new BookingRuntime(
@@ -147,6 +156,7 @@ export class BookingRuntime {
 
   async start(): Promise<void> {
     await this.projection.start();
+    await this.meetings.splitCompleter.start();
     this.relay = await runRelay({
       name: 'booking-events',
       store: this.store,
@@ -228,6 +238,7 @@ export class BookingRuntime {
     await this.userConsumer?.stop().catch(() => undefined);
     await this.relay?.stop();
     await this.meetingRelay?.stop();
+    await this.meetings.splitCompleter.stop();
     await this.projection.stop();
     await this.store.close();
   }
@@ -255,6 +266,7 @@ export class BookingRuntime {
             : 'standby',
       roomReplica: this.consumer ? 'running' : 'starting',
       userReplica: this.userConsumer ? 'running' : 'starting',
+      seriesSplits: this.meetings.splitCompleter.status().state,
     };
   }
 }

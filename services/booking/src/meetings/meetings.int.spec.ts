@@ -20,8 +20,10 @@ import ICAL from 'ical.js';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { pino } from 'pino';
 import { Temporal } from 'temporal-polyfill';
+import { PostgresEventStore } from '@roomledger/event-store-postgres';
 import { startBooking } from '../app.module';
 import { configSchema } from '../config';
+import { MeetingHandler } from './meeting.handler';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -437,6 +439,58 @@ describe('Meetings in the booking service', () => {
         [0, 1, 2, 3].map((week) => local(14 + 7 * week, '09:30')),
       );
     });
+  });
+
+  it('starts the continuation of a `following` edit that stopped after its split (a crash between the two)', async () => {
+    const first = local(15, '14:00');
+    const { meeting } = await meetings.call<Json>(
+      'ScheduleMeeting',
+      {
+        title: 'Planning',
+        attendees: [{ userId: people.bob }],
+        start: first,
+        end: plus(first, 30),
+        timeZone: 'Europe/Berlin',
+        recurrence: { rule: { frequency: 'weekly', count: 6 } },
+      },
+      alice,
+    );
+    // What an edit that crashed after its first append leaves: the split, and no continuation.
+    const store = await PostgresEventStore.create({ connectionString: database.url, schema: 'event_store' });
+    const continuationId = randomUUID();
+    try {
+      const split = await new MeetingHandler(store).handle(meeting.id, {
+        type: 'UpdateMeeting',
+        data: {
+          meetingId: meeting.id,
+          scope: 'following',
+          occurrenceStart: local(15 + 3 * 7, '14:00'),
+          newMeetingId: continuationId,
+          changes: { title: 'Planning (later weeks)' },
+        },
+        metadata: {
+          commandId: randomUUID(),
+          actor: { userId: people.alice, roles: ['member'] },
+          now: new Date().toISOString(),
+        },
+      });
+      expect(split.events.map((event) => event.type)).toEqual(['SeriesSplit']);
+    } finally {
+      await store.close();
+    }
+
+    const continuation = await eventually(
+      () => meetings.call<Json>('GetMeeting', { meetingId: continuationId }, alice),
+      10_000,
+    );
+    expect(continuation).toMatchObject({
+      title: 'Planning (later weeks)',
+      start: local(15 + 3 * 7, '14:00'),
+      splitFrom: { meetingId: meeting.id },
+      recurrence: { rule: { count: 3 } },
+    });
+    const original = await meetings.call<Json>('GetMeeting', { meetingId: meeting.id }, alice);
+    expect(Date.parse(original.recurrence.rule.until)).toBe(Date.parse(local(15 + 3 * 7, '14:00')) - 1_000);
   });
 
   it('moves a whole series with its room: the occurrences are booked again at the new time, the old ones freed', async () => {
