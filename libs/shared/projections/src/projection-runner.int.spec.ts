@@ -106,6 +106,23 @@ describe('ProjectionRunner on the PostgreSQL event store', () => {
     });
   });
 
+  describe('When it reads only some event types', () => {
+    it('applies only those, and its stored checkpoint moves past the others', async () => {
+      const { category, projection } = streamCounter();
+      const counter = runner({ ...projection, eventTypes: { [category]: ['Noted'] } });
+      await counter.start();
+
+      await append(`${category}-a`, 'Skipped', 'Noted');
+      const last = await append(`${category}-a`, 'Skipped', 'Skipped');
+      await counter.waitUntil(last, { timeoutMs: 5_000 });
+
+      expect(await countsIn(projection.schema)).toMatchObject([{ stream_name: `${category}-a`, events: 1 }]);
+      expect((await timesApplied(projection.schema)).size).toBe(1);
+      expect(await loadCheckpoint(database.pool, projection.name, projection.schema)).toBe(last);
+      expect(await counter.lag()).toEqual({ events: 0, seconds: 0 });
+    });
+  });
+
   describe('When it is stopped and started again', () => {
     it('resumes from the stored checkpoint and applies nothing twice', async () => {
       const { category, projection } = streamCounter();

@@ -208,7 +208,12 @@ export class ProjectionRunner {
    * the age of the oldest of them. Meaningful while stopped too: the events that pile up meanwhile.
    */
   lag(): Promise<{ events: number; seconds: number }> {
-    return eventStoreLag(this.options.store, this.checkpoint, this.options.categories);
+    return eventStoreLag(
+      this.options.store,
+      this.checkpoint,
+      this.options.categories,
+      this.options.eventTypes,
+    );
   }
 
   /**
@@ -430,16 +435,21 @@ export class ProjectionRunner {
    * rebuild can swap in a copy with an older checkpoint; either way nothing is applied on a wrong base.
    */
   private async applyBatch(batch: SubscriptionBatch, fenced: boolean): Promise<void> {
-    if (batch.events.length > 0 && batch.checkpoint !== undefined) {
-      const checkpoint = batch.checkpoint;
+    const checkpoint = batch.checkpoint;
+    // An empty batch moves the checkpoint only past events an `eventTypes` filter left out: stored too,
+    // so a restart, a standby's lag and the next holder do not read them again.
+    const moved = batch.events.length > 0 || compareCheckpoints(checkpoint, this.checkpoint) > 0;
+    if (moved && checkpoint !== undefined) {
       await this.inTransaction(async (client) => {
         if (fenced) await this.checkFence(client);
-        await this.options.apply(client, batch.events, this.context());
+        if (batch.events.length > 0) await this.options.apply(client, batch.events, this.context());
         await storeCheckpoint(client, this.name, checkpoint, this.schema);
       });
       this.checkpoint = checkpoint;
-      this.eventsApplied += batch.events.length;
-      this.lastAppliedAt = new Date();
+      if (batch.events.length > 0) {
+        this.eventsApplied += batch.events.length;
+        this.lastAppliedAt = new Date();
+      }
     }
     this.caughtUp = batch.caughtUp;
     this.notify();
