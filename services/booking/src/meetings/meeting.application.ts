@@ -122,8 +122,8 @@ const derived = (kind: string, ...parts: string[]) => uuidV5(`${kind}/${parts.jo
 export const occurrenceBookingId = (seriesId: string, originalStart: IsoInstant): string =>
   derived('occurrence', seriesId, isoOf(msOf(originalStart)));
 
-/** Compensations and clean-ups act for the organizer whoever started the change. */
-const SYSTEM_ADMIN: Actor = { userId: 'system', roles: ['system', 'admin'] };
+/** Compensations and clean-ups act for the organizer whoever started the change (so do background repairs). */
+export const SYSTEM_ADMIN: Actor = { userId: 'system', roles: ['system', 'admin'] };
 
 /** At most this many occurrences are checked against attendees' calendars. */
 const MAX_CHECKED_OCCURRENCES = 200;

@@ -1,15 +1,9 @@
-import {
-  MeetingAlreadyExists,
-  type Actor,
-  type MeetingCommand,
-  type SeriesSplit,
-} from '@roomledger/booking-domain';
+import { MeetingAlreadyExists, type MeetingCommand, type SeriesSplit } from '@roomledger/booking-domain';
 import type { EventStore, RecordedEvent } from '@roomledger/event-store';
 import { ProjectionRunner, type ProjectionLogger } from '@roomledger/projections';
 import type { Pool } from 'pg';
+import { SYSTEM_ADMIN } from '../meetings/meeting.application';
 import type { MeetingHandler } from '../meetings/meeting.handler';
-
-const SYSTEM: Actor = { userId: 'system', roles: ['system', 'admin'] };
 
 /**
  * Finishes `following` edits that stopped half-way. Such an edit appends `SeriesSplit` to the original
@@ -52,7 +46,7 @@ export function seriesSplitCompleter(options: {
           data: { split: event.data },
           metadata: {
             commandId: `continue-series:${event.eventId}`,
-            actor: SYSTEM,
+            actor: SYSTEM_ADMIN,
             now: clock().toISOString(),
           },
         };
