@@ -15,7 +15,8 @@ import type { MeetingHandler } from '../meetings/meeting.handler';
  * each. It runs on the projection runner for what that already does: a stored checkpoint
  * (`booking_series_splits.checkpoints`), one instance at a time under a lease, retries. The decider writes
  * nothing when the continuation is already there, which is the usual case: the edit started it a few
- * milliseconds earlier, and this costs one decision that appends nothing. The checkpoint moves only
+ * milliseconds earlier, and this costs one decision that appends nothing (should this get there first,
+ * the edit's own start is the one that writes nothing). The checkpoint moves only
  * after the batch's commands were decided, so a crash here repeats them, harmlessly.
  */
 export function seriesSplitCompleter(options: {
@@ -55,7 +56,7 @@ export function seriesSplitCompleter(options: {
           if (decision.events.length > 0) {
             options.logger.warn(
               { meetingId: event.data.meetingId, continuation },
-              'started the continuation of a split series that its edit had not started',
+              'a split series had no continuation (its edit stopped after the split, or has not got to it yet): started it',
             );
           }
         } catch (error) {
