@@ -3,7 +3,6 @@
  * (pgbench), a fresh database, the result table and the "what else was running" snapshot.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync, type Options as ProtoLoaderOptions } from '@grpc/proto-loader';
 import { createKafka } from '@roomledger/messaging';
-import { roomRegisteredMessage } from '@roomledger/testing';
+import { freePort, roomRegisteredMessage } from '@roomledger/testing';
 import { Client } from 'pg';
 import { Writer } from 'protobufjs';
 import { pino } from 'pino';
@@ -418,18 +417,6 @@ export function buildServices(serviceMain: string): string {
     `the build reported errors; running dist/ as emitted:\n${output.split('\n').slice(0, 10).join('\n')}`,
   );
   return `tsc exit ${build.status} after ${took}: ran dist/ as emitted`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface CpuSnapshot {
