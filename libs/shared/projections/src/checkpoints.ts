@@ -29,14 +29,18 @@ export async function ensureCheckpointTable(
   );
 }
 
-/** The stored checkpoint of `name`, or `undefined` ("before everything") when there is none. */
+/**
+ * The stored checkpoint of `name`, or `undefined` ("before everything") when there is none. `forUpdate`:
+ * also lock its row until the end of the caller's transaction (a writer that must find it unmoved).
+ */
 export async function loadCheckpoint(
   client: Queryable,
   name: string,
   schema: string = DEFAULT_SCHEMA,
+  options: { forUpdate?: boolean } = {},
 ): Promise<Checkpoint | undefined> {
   const { rows } = await client.query<{ checkpoint: string | null }>(
-    `select checkpoint from ${quoteIdent(schema)}.checkpoints where name = $1`,
+    `select checkpoint from ${quoteIdent(schema)}.checkpoints where name = $1${options.forUpdate ? ' for update' : ''}`,
     [name],
   );
   const value = rows[0]?.checkpoint;

@@ -145,8 +145,8 @@ export class ProjectionRunner {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private subscription: Subscription | undefined;
-  private wakeFromRetry: (() => void) | undefined;
-  private wakeStandby: (() => void) | undefined;
+  /** Ends the current {@link sleep} early (a retry's back-off, or a standby's pause between looks). */
+  private wakeFromSleep: (() => void) | undefined;
   private stopSignal = new AbortController();
   private rebuilding = false;
   private readonly waiters = new Set<Waiter>();
@@ -183,8 +183,7 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     this.stopping = true;
     this.stopSignal.abort();
-    this.wakeFromRetry?.();
-    this.wakeStandby?.();
+    this.wakeFromSleep?.();
     const loop = this.loop;
     await Promise.all([this.subscription?.stop(), loop]);
     if (this.state !== 'failed') this.setState('stopped');
@@ -301,7 +300,7 @@ export class ProjectionRunner {
         retryMs: this.options.leaseRetryMs,
       });
       leading.abort();
-      this.wakeStandby?.();
+      this.wakeFromSleep?.();
       await standby;
       if (!lease) return;
       try {
@@ -352,14 +351,8 @@ export class ProjectionRunner {
       } catch (error) {
         this.lastError = { message: errorMessage(error), transient: true, at: new Date() };
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.waiters.size > 0 ? STANDBY_WAITING_POLL_MS : STANDBY_POLL_MS);
-        this.wakeStandby = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wakeStandby = undefined;
+      if (until.aborted || this.stopping) break;
+      await this.sleep(this.waiters.size > 0 ? STANDBY_WAITING_POLL_MS : STANDBY_POLL_MS);
     }
   }
 
@@ -456,11 +449,7 @@ export class ProjectionRunner {
   }
 
   private async checkFence(client: PoolClient): Promise<void> {
-    const { rows } = await client.query<{ checkpoint: string | null }>(
-      `select checkpoint from checkpoints where name = $1 for update`,
-      [this.name],
-    );
-    const stored = rows[0]?.checkpoint ?? undefined;
+    const stored = await loadCheckpoint(client, this.name, this.schema, { forUpdate: true });
     if (stored !== this.checkpoint) {
       throw new CheckpointMoved(
         `projection ${this.name}: stored checkpoint ${stored ?? 'none'}, this runner is at ${this.checkpoint ?? 'the start'}`,
@@ -526,7 +515,8 @@ export class ProjectionRunner {
         },
       };
       this.waiters.add(waiter);
-      this.wakeStandby?.(); // a standby runner looks at the stored checkpoint often while someone waits
+      // A standby runner looks at the stored checkpoint often while someone waits (a retry keeps its back-off).
+      if (this.state === 'standby') this.wakeFromSleep?.();
     });
   }
 
@@ -564,11 +554,11 @@ export class ProjectionRunner {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
-        if (this.wakeFromRetry === done) this.wakeFromRetry = undefined;
+        if (this.wakeFromSleep === done) this.wakeFromSleep = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.wakeFromRetry = done;
+      this.wakeFromSleep = done;
     });
   }
 }
