@@ -456,7 +456,10 @@ describe('Meetings in the booking service', () => {
       alice,
     );
     // What an edit that crashed after its first append leaves: the split, and no continuation.
-    const store = await PostgresEventStore.create({ connectionString: database.url, schema: 'event_store' });
+    const store = await PostgresEventStore.create({
+      connectionString: database.url,
+      schema: service.config.EVENT_STORE_SCHEMA,
+    });
     const continuationId = randomUUID();
     try {
       const split = await new MeetingHandler(store).handle(meeting.id, {
