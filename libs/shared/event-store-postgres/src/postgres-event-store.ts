@@ -63,6 +63,8 @@ export interface PostgresEventStoreOptions {
 interface EventRow {
   /** Only in filtered reads: true on the one row that is not an event but the head of the filtered categories. */
   head?: boolean;
+  /** Only in `$all` pages: whether committed events wait behind the page's horizon. */
+  pending?: boolean | null;
   global_position: string;
   transaction_id: string;
   stream_name: string;
@@ -242,7 +244,6 @@ export class PostgresEventStore implements EventStore {
     if (this.closed) throw new Error('the event store is closed');
     const subscription = new PostgresSubscription(
       (after, limit) => this.readAllPage(after, options.categories, options.eventTypes, limit),
-      () => this.hasEventsBeyondHorizon(),
       this.signal,
       {
         from: options.from,
@@ -296,16 +297,20 @@ export class PostgresEventStore implements EventStore {
    * transactions older than the oldest one still running: those are final, so no later commit can
    * land before the page's end. Categories are read one index range each (lateral) and merged.
    *
-   * With `eventTypes`, rows of other types never leave the server, and the same statement (the same
-   * snapshot, hence the same horizon) finds the last final event of the filtered categories: when the
-   * page is not full, every event kept up to it is in the page, so the page's checkpoint moves there.
+   * The same statement (the same snapshot, hence the same horizon) says whether committed rows wait
+   * behind that horizon (`pending`): a longer transaction is still open, and they become readable as
+   * soon as it ends. A separate query for it after every live read was a round trip of its own.
+   *
+   * With `eventTypes`, rows of other types never leave the server, and the same statement finds the last
+   * final event of the filtered categories: when the page is not full, every event kept up to it is in the
+   * page, so the page's checkpoint moves there.
    */
   private async readAllPage(
     after: Checkpoint | undefined,
     categories: readonly string[] | undefined,
     eventTypes: EventTypeFilter | undefined,
     limit: number,
-  ): Promise<{ events: RecordedEvent[]; checkpoint: Checkpoint | undefined }> {
+  ): Promise<AllPage> {
     const values: unknown[] = [limit];
     let afterCondition = '';
     if (after !== undefined) {
@@ -317,14 +322,14 @@ export class PostgresEventStore implements EventStore {
     if (eventTypes !== undefined) {
       return this.readFilteredPage(after, afterCondition, horizon, values, categories, eventTypes, limit);
     }
-    let text: string;
+    let page: string;
     if (categories === undefined) {
-      text = `select ${EVENT_COLUMNS} from ${this.s}.events e
+      page = `select ${EVENT_COLUMNS}, e.transaction_id as xid from ${this.s}.events e
         where ${horizon} ${afterCondition}
         order by e.transaction_id, e.global_position limit $1`;
     } else {
       values.push(categories);
-      text = `select e.* from unnest($${values.length}::text[]) c(category)
+      page = `select e.* from unnest($${values.length}::text[]) c(category)
         cross join lateral (
           select ${EVENT_COLUMNS}, e.transaction_id as xid from ${this.s}.events e
           where e.category = c.category and ${horizon} ${afterCondition}
@@ -332,10 +337,18 @@ export class PostgresEventStore implements EventStore {
         ) e
         order by e.xid, e.global_position limit $1`;
     }
+    // One row with nulls and `pending` when the page is empty.
+    const text = `select p.*, f.pending from (${this.pendingQuery()}) f
+      left join lateral (${page}) p on true
+      order by p.xid, p.global_position`;
     const name = `roomledger_event_store_all_${after === undefined ? 'start' : 'after'}_${categories === undefined ? 'all' : 'categories'}_${this.schema}`;
     const { rows } = await this.pool.query<EventRow>({ name, text, values });
-    const events = rows.map((row) => toRecordedEvent(row));
-    return { events, checkpoint: events.length > 0 ? events[events.length - 1].checkpoint : after };
+    const events = rows.filter((row) => row.event_id !== null).map((row) => toRecordedEvent(row));
+    return {
+      events,
+      checkpoint: events.length > 0 ? events[events.length - 1].checkpoint : after,
+      pending: rows[0].pending === true,
+    };
   }
 
   /** {@link readAllPage} with an event-type filter: the kept events, and a checkpoint past the others. */
@@ -347,7 +360,7 @@ export class PostgresEventStore implements EventStore {
     categories: readonly string[] | undefined,
     eventTypes: EventTypeFilter,
     limit: number,
-  ): Promise<{ events: RecordedEvent[]; checkpoint: Checkpoint | undefined }> {
+  ): Promise<AllPage> {
     values.push(JSON.stringify(eventTypes));
     const filter = `$${values.length}::jsonb`;
     let page: string;
@@ -376,42 +389,54 @@ export class PostgresEventStore implements EventStore {
         order by e.transaction_id desc, e.global_position desc limit 1
       ) h
       order by h.xid desc, h.global_position desc limit 1`;
+    // The events, then always one more row: the head (null when the categories have no final event)
+    // and `pending`.
     const text = `with page as (${page}), head as (${headQuery})
       select false as head, p.global_position, p.transaction_id, p.stream_name, p.revision, p.event_id,
-        p.type, p.data, p.metadata, p.created_at, p.xid from page p
+        p.type, p.data, p.metadata, p.created_at, p.xid, null::boolean as pending from page p
       union all
-      select true, h.global_position, h.xid::text, null, null, null, null, null, null, null, h.xid from head h
+      select true, h.global_position, h.xid::text, null, null, null, null, null, null, null, h.xid, f.pending
+        from (${this.pendingQuery()}) f left join head h on true
       order by 1, 11, 2`;
     const name = `roomledger_event_store_all_${after === undefined ? 'start' : 'after'}_${categories === undefined ? 'all' : 'categories'}_types_${this.schema}`;
     const { rows } = await this.pool.query<EventRow>({ name, text, values });
     const events: RecordedEvent[] = [];
     let head: Checkpoint | undefined;
+    let pending = false;
     for (const row of rows) {
-      if (row.head) {
-        head = encodeCheckpoint({ major: BigInt(row.transaction_id), minor: BigInt(row.global_position) });
-      } else {
+      if (!row.head) {
         events.push(toRecordedEvent(row));
+        continue;
+      }
+      pending = row.pending === true;
+      if (row.transaction_id !== null) {
+        head = encodeCheckpoint({ major: BigInt(row.transaction_id), minor: BigInt(row.global_position) });
       }
     }
     let checkpoint = events.length > 0 ? events[events.length - 1].checkpoint : after;
     if (events.length < limit && head !== undefined && compareCheckpoints(head, checkpoint) > 0) {
       checkpoint = head;
     }
-    return { events, checkpoint };
+    return { events, checkpoint, pending };
   }
 
-  /** Whether committed events wait behind the horizon (a longer transaction is still open). */
-  private async hasEventsBeyondHorizon(): Promise<boolean> {
-    // max() is always one step down the primary key's index. The equivalent `exists (... where
-    // transaction_id >= xmin)` was planned as a sequential scan whenever the table had no statistics yet
-    // (a fresh or fast-growing table), and a scan that finds nothing reads every row, on every poll.
-    const { rows } = await this.pool.query<{ pending: boolean }>({
-      name: `roomledger_event_store_pending_${this.schema}`,
-      text: `select coalesce(max(e.transaction_id) >= pg_snapshot_xmin(pg_current_snapshot()), false) as pending
-             from ${this.s}.events e`,
-    });
-    return rows[0].pending;
+  /**
+   * Whether committed events wait behind the horizon, as a subquery of a page read. max() is always one
+   * step down the primary key's index. The equivalent `exists (... where transaction_id >= xmin)` was
+   * planned as a sequential scan whenever the table had no statistics yet (a fresh or fast-growing
+   * table), and a scan that finds nothing reads every row, on every poll.
+   */
+  private pendingQuery(): string {
+    return `select coalesce(max(x.transaction_id) >= pg_snapshot_xmin(pg_current_snapshot()), false) as pending
+      from ${this.s}.events x`;
   }
+}
+
+/** A page of `$all`: its events, the checkpoint it reaches, whether committed events wait behind the horizon. */
+interface AllPage {
+  readonly events: RecordedEvent[];
+  readonly checkpoint: Checkpoint | undefined;
+  readonly pending: boolean;
 }
 
 interface PostgresSubscriptionOptions {
@@ -429,11 +454,7 @@ class PostgresSubscription implements Subscription {
   private readonly stopWaiting = new AbortController();
 
   constructor(
-    private readonly readPage: (
-      after: Checkpoint | undefined,
-      limit: number,
-    ) => Promise<{ events: RecordedEvent[]; checkpoint: Checkpoint | undefined }>,
-    private readonly eventsBeyondHorizon: () => Promise<boolean>,
+    private readonly readPage: (after: Checkpoint | undefined, limit: number) => Promise<AllPage>,
     private readonly appendSignal: AppendSignal,
     private readonly options: PostgresSubscriptionOptions,
     private readonly onEnd: () => void,
@@ -486,9 +507,10 @@ class PostgresSubscription implements Subscription {
         }
         if (this.stopped) return;
         // Committed rows behind the horizon become readable as soon as the older transaction ends, which
-        // nothing announces: re-read soon, backing off, instead of waiting for the next poll.
-        if (await this.eventsBeyondHorizon()) {
-          await this.sleep(backoffMs);
+        // nothing announces: re-read at the next append or soon, backing off, not at the next poll.
+        // (Under a stream of appends that is nearly every read, and the next append comes first.)
+        if (page.pending) {
+          await this.waitForAppend(armed, backoffMs);
           backoffMs = Math.min(backoffMs * 2, pollIntervalMs);
         } else {
           backoffMs = 5;
