@@ -29,18 +29,14 @@ export async function ensureCheckpointTable(
   );
 }
 
-/**
- * The stored checkpoint of `name`, or `undefined` ("before everything") when there is none. `forUpdate`:
- * also lock its row until the end of the caller's transaction (a writer that must find it unmoved).
- */
+/** The stored checkpoint of `name`, or `undefined` ("before everything") when there is none. */
 export async function loadCheckpoint(
   client: Queryable,
   name: string,
   schema: string = DEFAULT_SCHEMA,
-  options: { forUpdate?: boolean } = {},
 ): Promise<Checkpoint | undefined> {
   const { rows } = await client.query<{ checkpoint: string | null }>(
-    `select checkpoint from ${quoteIdent(schema)}.checkpoints where name = $1${options.forUpdate ? ' for update' : ''}`,
+    `select checkpoint from ${quoteIdent(schema)}.checkpoints where name = $1`,
     [name],
   );
   const value = rows[0]?.checkpoint;
@@ -64,6 +60,39 @@ export async function storeCheckpoint(
     [name, parseCheckpoint(checkpoint)],
   );
   return (result.rowCount ?? 0) > 0;
+}
+
+/**
+ * Moves the checkpoint of `name` from `expected` to `next`, only if it is still `expected` (`undefined`:
+ * no checkpoint stored yet), and locks its row until the end of the caller's transaction. Returns false,
+ * writing nothing, when it had moved: a writer that must find its base unmoved (a projection's lease
+ * holder) then rolls back. One statement does what a locking read, a comparison and a store would.
+ */
+export async function compareAndStoreCheckpoint(
+  client: Queryable,
+  name: string,
+  expected: Checkpoint | undefined,
+  next: Checkpoint,
+  schema: string = DEFAULT_SCHEMA,
+): Promise<boolean> {
+  const s = quoteIdent(schema);
+  // The insert only when there is no row and none was expected; a row inserted meanwhile by another
+  // writer conflicts and inserts nothing.
+  const { rows } = await client.query<{ moved: number }>(
+    `with updated as (
+       update ${s}.checkpoints set checkpoint = $3, updated_at = now()
+       where name = $1 and checkpoint is not distinct from $2
+       returning 1
+     ), inserted as (
+       insert into ${s}.checkpoints (name, checkpoint)
+       select $1, $3 where $2::text is null and not exists (select from ${s}.checkpoints where name = $1)
+       on conflict (name) do nothing
+       returning 1
+     )
+     select (select count(*) from updated) + (select count(*) from inserted) as moved`,
+    [name, expected === undefined ? null : parseCheckpoint(expected), parseCheckpoint(next)],
+  );
+  return Number(rows[0].moved) > 0;
 }
 
 /** Forgets the checkpoint of `name`: its next run starts from the beginning. */

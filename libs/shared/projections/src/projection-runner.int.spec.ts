@@ -11,7 +11,7 @@ import {
 import { trackLag } from '@roomledger/observability';
 import type { PoolClient } from 'pg';
 import { Registry } from 'prom-client';
-import { loadCheckpoint } from './checkpoints';
+import { compareAndStoreCheckpoint, ensureCheckpointTable, loadCheckpoint } from './checkpoints';
 import { ProjectionFailed, ProjectionRunner, type Projection } from './projection-runner';
 import { upsertIfNewer } from './versioned-upsert';
 
@@ -193,6 +193,34 @@ describe('ProjectionRunner on the PostgreSQL event store', () => {
       // The event after the moved checkpoint was applied again rather than skipped.
       expect([...(await timesApplied(projection.schema)).values()].sort()).toEqual([1, 1, 2]);
       expect(leader.status()).toMatchObject({ state: 'running', checkpoint: third });
+    });
+  });
+
+  describe('compareAndStoreCheckpoint (the fence)', () => {
+    it('moves a checkpoint only from the one expected, and writes nothing otherwise', async () => {
+      const schema = `cas_${uniqueSuffix()}`;
+      await ensureCheckpointTable(database.pool, schema);
+      const [first, second, third] = [
+        await append(`cas-${uniqueSuffix()}`, 'Noted'),
+        await append(`cas-${uniqueSuffix()}`, 'Noted'),
+        await append(`cas-${uniqueSuffix()}`, 'Noted'),
+      ];
+      const move = (name: string, expected: Checkpoint | undefined, next: Checkpoint) =>
+        compareAndStoreCheckpoint(database.pool, name, expected, next, schema);
+
+      // No row yet: only "nothing stored" matches.
+      expect(await move('a', first, second)).toBe(false);
+      expect(await loadCheckpoint(database.pool, 'a', schema)).toBeUndefined();
+      expect(await move('a', undefined, first)).toBe(true);
+      expect(await loadCheckpoint(database.pool, 'a', schema)).toBe(first);
+
+      // A row: only its own value matches, never "nothing stored" nor another checkpoint.
+      expect(await move('a', undefined, second)).toBe(false);
+      expect(await move('a', third, second)).toBe(false);
+      expect(await loadCheckpoint(database.pool, 'a', schema)).toBe(first);
+      expect(await move('a', first, second)).toBe(true);
+      expect(await loadCheckpoint(database.pool, 'a', schema)).toBe(second);
+      await database.pool.query(`drop schema "${schema}" cascade`);
     });
   });
 

@@ -9,7 +9,12 @@ import {
 } from '@roomledger/event-store';
 import { backoffDelay, type Backoff } from '@roomledger/retry';
 import type { Pool, PoolClient } from 'pg';
-import { ensureCheckpointTable, loadCheckpoint, storeCheckpoint } from './checkpoints';
+import {
+  compareAndStoreCheckpoint,
+  ensureCheckpointTable,
+  loadCheckpoint,
+  storeCheckpoint,
+} from './checkpoints';
 import { eventStoreLag } from './lag';
 import { acquireLease } from './leadership';
 import { isTransientDatabaseError, quoteIdent } from './sql';
@@ -434,9 +439,9 @@ export class ProjectionRunner {
     const moved = batch.events.length > 0 || compareCheckpoints(checkpoint, this.checkpoint) > 0;
     if (moved && checkpoint !== undefined) {
       await this.inTransaction(async (client) => {
-        if (fenced) await this.checkFence(client);
+        if (fenced) await this.moveFenced(client, checkpoint);
         if (batch.events.length > 0) await this.options.apply(client, batch.events, this.context());
-        await storeCheckpoint(client, this.name, checkpoint, this.schema);
+        if (!fenced) await storeCheckpoint(client, this.name, checkpoint, this.schema);
       });
       this.checkpoint = checkpoint;
       if (batch.events.length > 0) {
@@ -448,9 +453,10 @@ export class ProjectionRunner {
     this.notify();
   }
 
-  private async checkFence(client: PoolClient): Promise<void> {
-    const stored = await loadCheckpoint(client, this.name, this.schema, { forUpdate: true });
-    if (stored !== this.checkpoint) {
+  /** The fence: moves the stored checkpoint to `next` first, locking it, if it is still this runner's. */
+  private async moveFenced(client: PoolClient, next: Checkpoint): Promise<void> {
+    if (!(await compareAndStoreCheckpoint(client, this.name, this.checkpoint, next, this.schema))) {
+      const stored = await loadCheckpoint(client, this.name, this.schema);
       throw new CheckpointMoved(
         `projection ${this.name}: stored checkpoint ${stored ?? 'none'}, this runner is at ${this.checkpoint ?? 'the start'}`,
       );
@@ -461,8 +467,8 @@ export class ProjectionRunner {
     const client = await this.options.pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('begin');
-      await client.query(`set local search_path to ${quoteIdent(this.schema)}, public`);
+      // One round trip: the simple protocol runs both statements of a string without parameters.
+      await client.query(`begin; set local search_path to ${quoteIdent(this.schema)}, public`);
       await work(client);
       await client.query('commit');
     } catch (error) {
