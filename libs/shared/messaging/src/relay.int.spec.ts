@@ -228,6 +228,31 @@ describe('relay (event store → Kafka)', () => {
     expect(new Set(arrivedIds)).toEqual(new Set(ids));
   });
 
+  it('moves past events it publishes nothing for, and stores that checkpoint by the time it stops', async () => {
+    const name = `quiet-${randomUUID()}`;
+    const topic = await freshTopic();
+    const category = uniqueCategory();
+    const relay = await start(name, topic, category);
+    await eventually(() => expect(relay.status().caughtUp).toBe(true));
+    const { last: published } = await appendConfirmed(1, () => `${category}-room`);
+    await eventually(() => expect(relay.status()).toMatchObject({ checkpoint: published, published: 1 }));
+    expect(await storedCheckpoint(name)).toBe(published);
+
+    // Internal events only: nothing to publish, the checkpoint moves past them all the same.
+    let internal: Checkpoint | undefined;
+    for (let i = 0; i < 5; i += 1) {
+      internal = (
+        await store.append(`${category}-room`, [
+          { eventId: randomUUID(), type: 'RoomPolicyApplied', data: {} },
+        ])
+      ).checkpoint;
+    }
+    await eventually(() => expect(relay.status().checkpoint).toBe(internal));
+    await relay.stop();
+    expect(relay.status().published).toBe(1);
+    expect(await storedCheckpoint(name)).toBe(internal);
+  });
+
   it('does not move the checkpoint while Kafka is unreachable; a relay that reaches Kafka then publishes everything', async () => {
     const topic = await freshTopic();
     const received = await consumers.consume(topic);

@@ -33,6 +33,11 @@ import { toKafkaMessage, type IntegrationMapper } from './relay-message';
  * broker wrote it is re-sent too. Consumers deduplicate by `ce_id` (the event id). A clean `stop()`
  * finishes the batch in hand, stores its checkpoint and sends nothing twice.
  *
+ * A batch it publishes nothing from (events its `eventTypes` or its mapper leave out) moves the checkpoint
+ * in memory, stored at most once a second and when the relay stops: after a crash those events are
+ * read again and still publish nothing. A relay filtered to a few types of a busy category stored a
+ * checkpoint at every live read before (about 35 a second under the booking benchmark's load).
+ *
  * A failure (Kafka unreachable, a produce rejected, the checkpoint write failing, the mapper throwing)
  * never skips anything: the relay logs it, keeps it in `status().lastError`, backs off and resumes
  * from its stored checkpoint, forever, until stopped.
@@ -42,6 +47,9 @@ import { toKafkaMessage, type IntegrationMapper } from './relay-message';
  * dies, reloading the checkpoint first. Without it, run one instance per relay name: a second one would
  * not lose anything, but would publish everything twice.
  */
+/** How often, at most, a checkpoint that moved only past events with nothing to publish is stored. */
+const UNPUBLISHED_STORE_INTERVAL_MS = 1_000;
+
 export interface RelayOptions {
   /** Names the checkpoint row; one per (service, topic), e.g. `booking-events`. */
   readonly name: string;
@@ -85,7 +93,10 @@ export interface RelayStatus {
   readonly leader: boolean;
   /** Everything visible in the store was published and checkpointed at the last batch. */
   readonly caughtUp: boolean;
-  /** The stored checkpoint (`undefined`: nothing relayed yet). */
+  /**
+   * Where this relay has relayed up to (`undefined`: nothing yet); stored after every batch it published
+   * something from, and at most once a second past events it publishes nothing for.
+   */
   readonly checkpoint: Checkpoint | undefined;
   /** Messages Kafka acknowledged since this relay started. */
   readonly published: number;
@@ -123,6 +134,9 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
 
   await ensureCheckpointTable(options.pool, schema);
   let checkpoint = await loadCheckpoint(options.pool, options.name, schema);
+  /** Set when the last batches published nothing and their checkpoint is not stored yet. */
+  let unstored: Checkpoint | undefined;
+  let storedAt = 0;
 
   let running = true;
   let leader = false;
@@ -220,7 +234,13 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
           }
           // Only now, with Kafka's acknowledgement in hand (or nothing to publish), does the checkpoint move.
           if (batch.checkpoint !== undefined && compareCheckpoints(batch.checkpoint, checkpoint) > 0) {
-            await storeCheckpoint(options.pool, options.name, batch.checkpoint, schema);
+            if (messages.length > 0 || performance.now() - storedAt >= UNPUBLISHED_STORE_INTERVAL_MS) {
+              await storeCheckpoint(options.pool, options.name, batch.checkpoint, schema);
+              storedAt = performance.now();
+              unstored = undefined;
+            } else {
+              unstored = batch.checkpoint;
+            }
             checkpoint = batch.checkpoint;
           }
           if (batch.caughtUp && !caughtUp) logger.info({ checkpoint, published }, 'relay caught up');
@@ -243,6 +263,18 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
         await subscription?.stop().catch(() => undefined);
       }
     }
+    await storeUnstored();
+  };
+
+  /** The checkpoint of batches that published nothing, not stored yet: stored as the relay stops. */
+  const storeUnstored = async (): Promise<void> => {
+    const pending = unstored;
+    if (pending === undefined) return;
+    unstored = undefined;
+    // Forwards only, so harmless if the next lease holder stored a later one meanwhile.
+    await storeCheckpoint(options.pool, options.name, pending, schema).catch((error: unknown) =>
+      logger.warn({ err: error, checkpoint: pending }, 'relay could not store its last checkpoint'),
+    );
   };
 
   const loop = async (): Promise<void> => {
