@@ -5,8 +5,10 @@ import {
   compareCheckpoints,
   assertReadFrom,
   assertStreamName,
+  categoryOf,
   decodeCheckpoint,
   encodeCheckpoint,
+  eventTypeMatches,
   normalizeLimit,
   prepareAppend,
   type AppendOptions,
@@ -26,7 +28,7 @@ import {
   type SubscriptionBatch,
 } from '@roomledger/event-store';
 import { Pool } from 'pg';
-import { AppendSignal } from './append-signal';
+import { AppendSignal, type AppendInterest, type AppendWatch } from './append-signal';
 import { GroupCommit } from './group-commit';
 import { assertSchemaName, migrate, quoteIdent } from './migrations';
 
@@ -153,7 +155,10 @@ export class PostgresEventStore implements EventStore {
     const expected = options.expected ?? 'any';
     const prepared = prepareAppend(streamName, events, expected);
     const result = await this.groupCommit.append({ streamName, events: prepared, expected });
-    this.signal.appended();
+    this.signal.appended(
+      streamName,
+      prepared.map((event) => event.type),
+    );
     return result;
   }
 
@@ -242,9 +247,10 @@ export class PostgresEventStore implements EventStore {
     const batchSize = options.batchSize ?? this.batchSize;
     assertBatchSize(batchSize);
     if (this.closed) throw new Error('the event store is closed');
+    const watch = this.signal.watch(appendInterest(options.categories, options.eventTypes));
     const subscription = new PostgresSubscription(
       (after, limit) => this.readAllPage(after, options.categories, options.eventTypes, limit),
-      this.signal,
+      watch,
       {
         from: options.from,
         batchSize,
@@ -252,7 +258,10 @@ export class PostgresEventStore implements EventStore {
         liveReadIntervalMs: this.liveReadIntervalMs,
         signal: options.signal,
       },
-      () => this.subscriptions.delete(subscription),
+      () => {
+        watch.close();
+        this.subscriptions.delete(subscription);
+      },
     );
     this.subscriptions.add(subscription);
     return subscription;
@@ -455,7 +464,7 @@ class PostgresSubscription implements Subscription {
 
   constructor(
     private readonly readPage: (after: Checkpoint | undefined, limit: number) => Promise<AllPage>,
-    private readonly appendSignal: AppendSignal,
+    private readonly appended: AppendWatch,
     private readonly options: PostgresSubscriptionOptions,
     private readonly onEnd: () => void,
   ) {}
@@ -484,7 +493,7 @@ class PostgresSubscription implements Subscription {
     try {
       while (!this.stopped && !signal?.aborted) {
         // Armed before reading, so an append committed during the read or the consumer's work wakes us.
-        const armed = this.appendSignal.arm();
+        this.appended.arm();
         const readAt = performance.now();
         const page = await this.readPage(checkpoint, batchSize);
         if (this.stopped) return;
@@ -510,11 +519,11 @@ class PostgresSubscription implements Subscription {
         // nothing announces: re-read at the next append or soon, backing off, not at the next poll.
         // (Under a stream of appends that is nearly every read, and the next append comes first.)
         if (page.pending) {
-          await this.waitForAppend(armed, backoffMs);
+          await this.waitForAppend(backoffMs);
           backoffMs = Math.min(backoffMs * 2, pollIntervalMs);
         } else {
           backoffMs = 5;
-          await this.waitForAppend(armed, pollIntervalMs);
+          await this.waitForAppend(pollIntervalMs);
         }
         // Live, read at most every liveReadIntervalMs: under a stream of appends, fewer and larger batches.
         const sinceRead = performance.now() - readAt;
@@ -527,12 +536,12 @@ class PostgresSubscription implements Subscription {
     }
   }
 
-  private waitForAppend(armed: number, timeoutMs: number): Promise<void> {
+  private waitForAppend(timeoutMs: number): Promise<void> {
     if (this.stopWaiting.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const stop = (): void => resolve();
       this.stopWaiting.signal.addEventListener('abort', stop, { once: true });
-      void this.appendSignal.wait(armed, timeoutMs).then(() => {
+      void this.appended.wait(timeoutMs).then(() => {
         this.stopWaiting.signal.removeEventListener('abort', stop);
         resolve();
       });
@@ -551,6 +560,17 @@ class PostgresSubscription implements Subscription {
       stopSignal.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+/** Which appends wake a subscription: those it would read (`undefined`: every append). */
+function appendInterest(
+  categories: readonly string[] | undefined,
+  eventTypes: EventTypeFilter | undefined,
+): AppendInterest | undefined {
+  if (categories === undefined && eventTypes === undefined) return undefined;
+  return (streamName, type) =>
+    (categories === undefined || categories.includes(categoryOf(streamName))) &&
+    eventTypeMatches(streamName, type, eventTypes);
 }
 
 function toRecordedEvent<E extends EventLike = EventLike>(row: EventRow): RecordedEvent<E> {

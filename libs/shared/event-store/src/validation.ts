@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventLike, EventMetadata, NewEvent } from './event';
+import { categoryOf, type EventLike, type EventMetadata, type NewEvent } from './event';
 import { InvalidEventStoreRequest, UnstorableEventData } from './errors';
 import { isUuid } from './event-id';
 import type { EventTypeFilter } from './event-store';
@@ -119,8 +119,7 @@ export function eventTypeMatches(
   eventTypes: EventTypeFilter | undefined,
 ): boolean {
   if (eventTypes === undefined) return true;
-  const dash = streamName.indexOf('-');
-  const category = dash === -1 ? streamName : streamName.slice(0, dash);
+  const category = categoryOf(streamName);
   return !Object.hasOwn(eventTypes, category) || eventTypes[category].includes(type);
 }
 
