@@ -22,6 +22,9 @@ import { backoffDelay, type Backoff } from '@roomledger/retry';
 import { startPublishSpan } from './publish-span';
 import { toKafkaMessage, type IntegrationMapper } from './relay-message';
 
+/** How often, at most, a checkpoint that moved only past events with nothing to publish is stored. */
+const UNPUBLISHED_STORE_INTERVAL_MS = 1_000;
+
 /**
  * The outbox relay: the event store is the outbox. A catch-up subscription with its own checkpoint
  * maps each batch of domain events to public integration events (CloudEvents, binary mode) and
@@ -47,9 +50,6 @@ import { toKafkaMessage, type IntegrationMapper } from './relay-message';
  * dies, reloading the checkpoint first. Without it, run one instance per relay name: a second one would
  * not lose anything, but would publish everything twice.
  */
-/** How often, at most, a checkpoint that moved only past events with nothing to publish is stored. */
-const UNPUBLISHED_STORE_INTERVAL_MS = 1_000;
-
 export interface RelayOptions {
   /** Names the checkpoint row; one per (service, topic), e.g. `booking-events`. */
   readonly name: string;
@@ -91,7 +91,7 @@ export interface RelayStatus {
   readonly running: boolean;
   /** This instance publishes (always true without `leaderPool`; false while standing by). */
   readonly leader: boolean;
-  /** Everything visible in the store was published and checkpointed at the last batch. */
+  /** Everything visible in the store was published at the last batch (see `checkpoint` for when it is stored). */
   readonly caughtUp: boolean;
   /**
    * Where this relay has relayed up to (`undefined`: nothing yet); stored after every batch it published
