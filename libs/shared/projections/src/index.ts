@@ -1,4 +1,10 @@
-export { ensureCheckpointTable, loadCheckpoint, storeCheckpoint, resetCheckpoint } from './checkpoints';
+export {
+  compareAndStoreCheckpoint,
+  ensureCheckpointTable,
+  loadCheckpoint,
+  storeCheckpoint,
+  resetCheckpoint,
+} from './checkpoints';
 export {
   ProjectionRunner,
   ProjectionFailed,
