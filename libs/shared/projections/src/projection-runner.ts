@@ -105,6 +105,17 @@ export interface ProjectionStatus {
  */
 class CheckpointMoved extends Error {
   override readonly name = 'CheckpointMoved';
+
+  constructor(
+    projection: string,
+    /** Where the stored checkpoint was: the runner resumes from it. */
+    readonly stored: Checkpoint | undefined,
+    expected: Checkpoint | undefined,
+  ) {
+    super(
+      `projection ${projection}: stored checkpoint ${stored ?? 'none'}, this runner is at ${expected ?? 'the start'}`,
+    );
+  }
 }
 
 /** While standing by: how often the stored checkpoint is read with a `waitUntil` pending, and without. */
@@ -393,9 +404,7 @@ export class ProjectionRunner {
           // Resume from where the stored checkpoint is, after the usual short back-off (another runner
           // still applying, say an instance of an older version during a deploy, would otherwise make
           // this loop spin).
-          this.checkpoint = await loadCheckpoint(this.options.pool, this.name, this.schema).catch(
-            () => this.checkpoint,
-          );
+          this.checkpoint = error.stored;
         }
         const transient = moved || (this.options.isTransient ?? isTransientDatabaseError)(error);
         this.lastError = { message: errorMessage(error), transient, at: new Date() };
@@ -457,9 +466,7 @@ export class ProjectionRunner {
   private async moveFenced(client: PoolClient, next: Checkpoint): Promise<void> {
     if (!(await compareAndStoreCheckpoint(client, this.name, this.checkpoint, next, this.schema))) {
       const stored = await loadCheckpoint(client, this.name, this.schema);
-      throw new CheckpointMoved(
-        `projection ${this.name}: stored checkpoint ${stored ?? 'none'}, this runner is at ${this.checkpoint ?? 'the start'}`,
-      );
+      throw new CheckpointMoved(this.name, stored, this.checkpoint);
     }
   }
 
