@@ -2,9 +2,12 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import type { Tracing } from '@roomledger/observability';
+import type { ServiceMetrics } from '@roomledger/observability';
 import type { Logger } from 'pino';
+import { grpcCallMetrics } from './grpc-call-metrics';
 import { NestPinoLogger } from './nest-logger';
 import { protoPath } from './repo-paths';
+import { LOGGER, METRICS } from './tokens';
 
 export interface ListenConfig {
   HTTP_HOST: string;
@@ -84,6 +87,10 @@ export async function startService(options: {
         package: ['grpc.health.v1', ...grpc.packages],
         protoPath: [protoPath('grpc/health/v1/health.proto'), ...grpc.protoFiles.map(protoPath)],
         loader: { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true },
+        // grpc-js server options: its interceptors see every call, before Nest and after it.
+        channelOptions: {
+          interceptors: [grpcCallMetrics(app.get<ServiceMetrics>(METRICS), app.get<Logger>(LOGGER))],
+        },
       },
     },
     { inheritAppConfig: true },

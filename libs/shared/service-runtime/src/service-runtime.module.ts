@@ -5,21 +5,14 @@ import {
   Header,
   HttpCode,
   Inject,
-  Injectable,
   Module,
   Res,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
   type DynamicModule,
   type MiddlewareConsumer,
   type NestModule,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { GrpcMethod } from '@nestjs/microservices';
-import { tap, type Observable } from 'rxjs';
-import { ERROR_CODES, isErrorCode } from '@roomledger/contracts';
 import { createMetrics, type ServiceMetrics } from '@roomledger/observability';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
@@ -80,48 +73,6 @@ class GrpcHealthController {
   }
 }
 
-/**
- * `grpc_server_handling_seconds` for every gRPC method a service serves through Nest, and a debug line
- * per call (inside the call's span, so it carries the trace id).
- */
-@Injectable()
-class GrpcMetricsInterceptor implements NestInterceptor {
-  constructor(
-    @Inject(METRICS) private readonly metrics: ServiceMetrics,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
-
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'rpc') return next.handle();
-    // @GrpcMethod('BookingService', 'BookDirectly') records [{ service, rpc }] under Nest's pattern key.
-    const [pattern] = (Reflect.getMetadata('microservices:pattern', context.getHandler()) ?? []) as {
-      service?: string;
-      rpc?: string;
-    }[];
-    const call = {
-      grpc_service: pattern?.service ?? context.getClass().name,
-      grpc_method: pattern?.rpc ?? context.getHandler().name,
-    };
-    const stop = this.metrics.grpcDuration.startTimer(call);
-    const handled = (grpc_code: string) => {
-      const seconds = stop({ grpc_code });
-      this.logger.debug({ ...call, grpc_code, durationMs: Math.round(seconds * 1000) }, 'gRPC call handled');
-    };
-    return next.handle().pipe(
-      tap({
-        complete: () => handled('0'), // OK, as grpc-js numbers it
-        error: (error: { code?: unknown }) => handled(grpcCodeOf(error?.code)),
-      }),
-    );
-  }
-}
-
-/** The status a thrown error will leave as: a gRPC code, or a typed error's code through ERROR_CODES. */
-function grpcCodeOf(code: unknown): string {
-  if (typeof code === 'number') return String(code);
-  return isErrorCode(code) ? String(ERROR_CODES[code].grpc) : 'unmapped';
-}
-
 export interface ServiceRuntimeOptions {
   service: string;
   logger: Logger;
@@ -155,7 +106,6 @@ export class ServiceRuntimeModule implements NestModule, OnApplicationShutdown {
           inject: options.readiness.inject,
           useFactory: options.readiness.useFactory,
         },
-        { provide: APP_INTERCEPTOR, useClass: GrpcMetricsInterceptor },
       ],
       exports: [SERVICE_NAME, LOGGER, METRICS],
     };
