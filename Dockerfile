@@ -65,4 +65,5 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
 
 # Exactly how `npm start` (scripts/start.mjs) starts a service, from the repository root. `exec` makes
 # node PID 1, so `docker stop`'s SIGTERM reaches the service's graceful shutdown.
-CMD ["sh", "-c", "exec node --enable-source-maps -r ./scripts/register-paths.cjs \"dist/services/${SERVICE}/src/main.js\""]
+# --v8-pool-size: V8's helper threads, one fewer than the CPUs (1 to 4), as scripts/service-node-args.cjs.
+CMD ["sh", "-c", "p=$(( $(nproc) - 1 )); [ $p -lt 1 ] && p=1; [ $p -gt 4 ] && p=4; exec node --enable-source-maps --v8-pool-size=$p -r ./scripts/register-paths.cjs \"dist/services/${SERVICE}/src/main.js\""]

@@ -6,8 +6,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { serviceNodeArgs } = createRequire(import.meta.url)('./service-node-args.cjs');
 process.env.PATH = `${join(root, 'node_modules/.bin')}:${process.env.PATH ?? ''}`;
 const { services } = JSON.parse(readFileSync(join(root, 'infra/local/services.json'), 'utf8'));
 
@@ -46,13 +48,7 @@ let stopping = false;
 for (const service of services) {
   const child = spawn(
     process.execPath,
-    [
-      '--enable-source-maps',
-      '--disable-warning=TimeoutNegativeWarning',
-      '-r',
-      join(root, 'scripts/register-paths.cjs'),
-      join(root, `dist/services/${service.name}/src/main.js`),
-    ],
+    serviceNodeArgs(root, service.name),
     // Each service's own variables (infra/local/services.json) win over the shell's: they share one shell.
     { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...service.env } },
   );

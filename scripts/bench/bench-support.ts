@@ -5,6 +5,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, loadavg, tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
   Metadata,
@@ -287,6 +288,12 @@ export async function createBenchTopics(
 // Running a service as a process beside the bench, and what it cost.
 
 const ROOT = join(__dirname, '../..');
+// The arguments `npm start` starts a service with (node flags, path aliases, the compiled main).
+const { serviceNodeArgs, v8PoolSize } = createRequire(__filename)(
+  join(ROOT, 'scripts/service-node-args.cjs'),
+) as { serviceNodeArgs(root: string, service: string): string[]; v8PoolSize(): number };
+/** `--v8-pool-size` of the services a bench starts (V8's helper threads), for its report. */
+export const SERVICE_V8_POOL_SIZE = v8PoolSize();
 
 /** What to undo at the end, last registered first; runs once, whoever asks first (finally or a signal). */
 export class Cleanup {
@@ -766,12 +773,8 @@ export async function startServiceProcess(
   const child: ChildProcess = spawn(
     process.execPath,
     [
-      '--enable-source-maps',
-      '--disable-warning=TimeoutNegativeWarning',
       ...(process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-      '-r',
-      join(ROOT, 'scripts/register-paths.cjs'),
-      join(ROOT, `dist/services/${name}/src/main.js`),
+      ...serviceNodeArgs(ROOT, name),
     ],
     { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );

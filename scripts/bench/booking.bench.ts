@@ -41,6 +41,7 @@ import {
   ghzLoad,
   type GhzRun,
   roomEvent,
+  SERVICE_V8_POOL_SIZE,
 } from './bench-support';
 
 const SERVICE_MAIN = 'dist/services/booking/src/main.js';
@@ -177,7 +178,7 @@ async function main(session: BenchSession): Promise<void> {
     machineSection: '(d) what else was running',
     context: [
       `  booking service: ${INSTANCES === 1 ? 'one process' : `${INSTANCES} processes, the calls to the first`} (pid ${[service, ...peers].map((p) => p.pid).join(', ')}), ${SERVICE_MAIN} (build ${session.build}), LOG_LEVEL=warn,`,
-      `    OTEL_SDK_DISABLED=true, EVENT_STORE_POOL_SIZE=${service.env.EVENT_STORE_POOL_SIZE ?? 'default'};`,
+      `    OTEL_SDK_DISABLED=true, EVENT_STORE_POOL_SIZE=${service.env.EVENT_STORE_POOL_SIZE ?? 'default'}, --v8-pool-size=${SERVICE_V8_POOL_SIZE};`,
       `  clients: ghz (${CLIENTS} workers, one HTTP/2 connection), as pgbench is (a)'s: a compiled load generator`,
       `  CPU during (b), ${cpu.wallSeconds.toFixed(1)} s x ${cpus().length} CPUs: machine busy ${cpuFigure(cpu.machine?.busy)} of ${cpuFigure(cpu.machine?.total)};`,
       `    booking service ${cpuFigure(cpu.service)}${peersCpu.map((seconds) => ` (+ another instance ${cpuFigure(seconds)})`).join('')}, ghz ${cpuFigure(uncontended.clientCpu)}, this bench process ${cpuFigure(cpu.bench)},`,

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { eventually } from './eventually';
@@ -10,6 +11,10 @@ import { createTestDatabase } from './postgres';
 import { testStack, uniqueSuffix } from './stack';
 
 const root = join(__dirname, '../../../..');
+// The arguments `npm start` starts a service with (node flags, path aliases, the compiled main).
+const { serviceNodeArgs } = createRequire(__filename)(join(root, 'scripts/service-node-args.cjs')) as {
+  serviceNodeArgs(root: string, service: string): string[];
+};
 
 interface ServiceDefinition {
   name: string;
@@ -108,17 +113,11 @@ export async function startSystem(options: { env?: Record<string, string> } = {}
       ...userFeed?.env,
       ...options.env,
     };
-    const child = spawn(
-      process.execPath,
-      [
-        '--enable-source-maps',
-        '--disable-warning=TimeoutNegativeWarning',
-        '-r',
-        join(root, 'scripts/register-paths.cjs'),
-        join(root, `dist/services/${service.name}/src/main.js`),
-      ],
-      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(process.execPath, serviceNodeArgs(root, service.name), {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const keep = (chunk: Buffer) =>
       logs.push(
         ...chunk
