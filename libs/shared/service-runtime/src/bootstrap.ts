@@ -1,8 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import type { Tracing } from '@roomledger/observability';
-import type { ServiceMetrics } from '@roomledger/observability';
+import type { ServiceMetrics, Tracing } from '@roomledger/observability';
 import type { Logger } from 'pino';
 import { grpcCallMetrics } from './grpc-call-metrics';
 import { NestPinoLogger } from './nest-logger';

@@ -38,7 +38,8 @@ export function grpcCallMetrics(metrics: ServiceMetrics, logger: Logger): Server
       }
     };
     return new ServerInterceptingCall(call, {
-      // A call whose deadline passed, or that its client cancelled, sends no status through here.
+      // A call whose deadline passed, or that its client cancelled, sends no status through here. (grpc-js
+      // also calls onCancel once a call it answered has ended: `recorded` keeps the status it sent.)
       start: (next) => next({ onCancel: () => record(cancelledCode(call.getDeadline())) }),
       sendStatus: (status, next) => {
         record(status.code);
