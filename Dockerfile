@@ -41,11 +41,13 @@ ENV NODE_ENV=production
 WORKDIR /app
 # Everything a service reads at run time, owned by root and read-only to the `node` user that runs it:
 # package.json (repoRoot() finds the repository by its name), tsconfig.base.json (register-paths maps
-# the @roomledger/* aliases from it into dist/), the .proto files (loaded from libs/contracts/proto),
-# topics.json, and create-topics.mjs for the compose topic-init container.
+# the @roomledger/* aliases from it into dist/), service-node-args.cjs (the CMD's node flags), the
+# .proto files (loaded from libs/contracts/proto), topics.json, and create-topics.mjs for the compose
+# topic-init container.
 COPY --from=production-dependencies /app/node_modules ./node_modules
 COPY package.json tsconfig.base.json ./
 COPY scripts/register-paths.cjs ./scripts/register-paths.cjs
+COPY scripts/service-node-args.cjs ./scripts/service-node-args.cjs
 COPY libs/contracts/proto ./libs/contracts/proto
 COPY libs/contracts/topics.json ./libs/contracts/topics.json
 COPY infra/local/create-topics.mjs ./infra/local/create-topics.mjs
@@ -65,5 +67,6 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
 
 # Exactly how `npm start` (scripts/start.mjs) starts a service, from the repository root. `exec` makes
 # node PID 1, so `docker stop`'s SIGTERM reaches the service's graceful shutdown.
-# --v8-pool-size: V8's helper threads, one fewer than the CPUs (1 to 4), as scripts/service-node-args.cjs.
-CMD ["sh", "-c", "p=$(( $(nproc) - 1 )); [ $p -lt 1 ] && p=1; [ $p -gt 4 ] && p=4; exec node --enable-source-maps --v8-pool-size=$p -r ./scripts/register-paths.cjs \"dist/services/${SERVICE}/src/main.js\""]
+# The node flags come from scripts/service-node-args.cjs, as for npm start (V8's helper threads sized to
+# the container's CPUs among them).
+CMD ["sh", "-c", "exec node $(node scripts/service-node-args.cjs) -r ./scripts/register-paths.cjs \"dist/services/${SERVICE}/src/main.js\""]

@@ -1,5 +1,6 @@
 // How a roomledger service process is started: by `npm start` (scripts/start.mjs), by the tests' whole
-// system (libs/shared/testing) and by the benchmarks. The Dockerfile's CMD says the same in sh.
+// system and the benchmarks (through @roomledger/testing), and by the Dockerfile's CMD, which runs this
+// file for the flags (`node scripts/service-node-args.cjs` prints them).
 const { availableParallelism } = require('node:os');
 const path = require('node:path');
 
@@ -12,16 +13,25 @@ function v8PoolSize(cpus = availableParallelism()) {
   return Math.max(1, Math.min(4, cpus - 1));
 }
 
-/** node's arguments for `dist/services/<service>/src/main.js`, with the workspace's path aliases. */
-function serviceNodeArgs(root, service) {
+/** node's flags for a service. */
+function serviceNodeFlags() {
   return [
     '--enable-source-maps',
     '--disable-warning=TimeoutNegativeWarning',
     `--v8-pool-size=${v8PoolSize()}`,
+  ];
+}
+
+/** node's arguments for `dist/services/<service>/src/main.js`, with the workspace's path aliases. */
+function serviceNodeArgs(root, service) {
+  return [
+    ...serviceNodeFlags(),
     '-r',
     path.join(root, 'scripts/register-paths.cjs'),
     path.join(root, `dist/services/${service}/src/main.js`),
   ];
 }
 
-module.exports = { serviceNodeArgs, v8PoolSize };
+module.exports = { serviceNodeArgs, serviceNodeFlags, v8PoolSize };
+
+if (require.main === module) process.stdout.write(serviceNodeFlags().join(' '));

@@ -5,7 +5,6 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, loadavg, tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
   Metadata,
@@ -17,7 +16,7 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync, type Options as ProtoLoaderOptions } from '@grpc/proto-loader';
 import { createKafka } from '@roomledger/messaging';
-import { freePort, roomRegisteredMessage } from '@roomledger/testing';
+import { freePort, roomRegisteredMessage, serviceNodeArgs, v8PoolSize } from '@roomledger/testing';
 import { Client } from 'pg';
 import { Writer } from 'protobufjs';
 import { pino } from 'pino';
@@ -288,10 +287,6 @@ export async function createBenchTopics(
 // Running a service as a process beside the bench, and what it cost.
 
 const ROOT = join(__dirname, '../..');
-// The arguments `npm start` starts a service with (node flags, path aliases, the compiled main).
-const { serviceNodeArgs, v8PoolSize } = createRequire(__filename)(
-  join(ROOT, 'scripts/service-node-args.cjs'),
-) as { serviceNodeArgs(root: string, service: string): string[]; v8PoolSize(): number };
 /** `--v8-pool-size` of the services a bench starts (V8's helper threads), for its report. */
 export const SERVICE_V8_POOL_SIZE = v8PoolSize();
 

@@ -374,6 +374,7 @@ describe('Dockerfile', () => {
         'package.json',
         'tsconfig.base.json',
         'scripts/register-paths.cjs',
+        'scripts/service-node-args.cjs',
         'libs/contracts/proto',
         'libs/contracts/topics.json',
       ]),

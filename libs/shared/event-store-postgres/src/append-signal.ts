@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, type Pool } from 'pg';
 
-/** Which appended events a subscription reads, by stream and type (`undefined`: every event). */
+/** Which appended events a subscription reads, by stream and type (no interest given: every event). */
 export type AppendInterest = (streamName: string, type: string) => boolean;
 
 /** One subscription's view of the signal: "anything I read appended since I armed?" */

@@ -11,10 +11,13 @@ import { createTestDatabase } from './postgres';
 import { testStack, uniqueSuffix } from './stack';
 
 const root = join(__dirname, '../../../..');
-// The arguments `npm start` starts a service with (node flags, path aliases, the compiled main).
-const { serviceNodeArgs } = createRequire(__filename)(join(root, 'scripts/service-node-args.cjs')) as {
-  serviceNodeArgs(root: string, service: string): string[];
-};
+/**
+ * How `npm start` starts a service (`scripts/service-node-args.cjs`): node's arguments for a service's
+ * compiled main, and the size of V8's helper-thread pool among its flags. The benches start theirs so too.
+ */
+export const { serviceNodeArgs, v8PoolSize } = createRequire(__filename)(
+  join(root, 'scripts/service-node-args.cjs'),
+) as { serviceNodeArgs(root: string, service: string): string[]; v8PoolSize(): number };
 
 interface ServiceDefinition {
   name: string;
