@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Temporal } from 'temporal-polyfill';
-import { parseInstant } from './instants';
+import { isoOf, parseInstant } from './instants';
 
 /** Temporal's strict reading: the model `parseInstant` must agree with, whatever path it takes. */
 const temporal = (value: string): number | undefined => {
@@ -40,8 +40,10 @@ describe('parseInstant', () => {
         digits(2),
         digits(2),
         digits(2),
-        (year, month, day, hour, minute, second) => {
-          const value = `${year}-${month}-${day}T${hour}:${minute}:${second}Z`;
+        fc.option(digits(3), { nil: undefined }),
+        (year, month, day, hour, minute, second, millisecond) => {
+          const fraction = millisecond === undefined ? '' : `.${millisecond}`;
+          const value = `${year}-${month}-${day}T${hour}:${minute}:${second}${fraction}Z`;
           expect(parseInstant(value)).toBe(temporal(value));
         },
       ),
@@ -64,5 +66,41 @@ describe('parseInstant', () => {
     '2026-03-02T09:00:00.123456Z',
   ])('reads %s as Temporal does', (value) => {
     expect(parseInstant(value)).toBe(temporal(value));
+  });
+});
+
+describe('isoOf', () => {
+  /** What `Date` writes, without the `.000` of whole seconds: the model of the arithmetic. */
+  const byDate = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+  it('writes every instant as Date does', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -8_640_000_000_000_000, max: 8_640_000_000_000_000 }),
+        fc.boolean(),
+        (ms, wholeSeconds) => {
+          const instant = wholeSeconds ? ms - (((ms % 1000) + 1000) % 1000) : ms;
+          expect(isoOf(instant)).toBe(byDate(instant));
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('writes the four-digit years as Date does, and reads back the same instant', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }), (ms) => {
+        expect(isoOf(ms)).toBe(byDate(ms));
+        expect(parseInstant(isoOf(ms))).toBe(ms);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it.each([
+    -62_167_219_200_001, -62_167_219_200_000, -1, 0, 951_782_400_000, 1_709_164_800_000, 4_107_542_399_999,
+    253_402_300_799_999, 253_402_300_800_000, 1.5, -0.5,
+  ])('writes %p as Date does', (ms) => {
+    expect(isoOf(ms)).toBe(byDate(ms));
   });
 });

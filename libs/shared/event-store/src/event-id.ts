@@ -33,17 +33,30 @@ function bytesOfNamespace(namespace: string): Buffer {
   return bytes;
 }
 
+/**
+ * Where a name is written after its namespace's 16 bytes, for names up to 200 characters (at most 600
+ * UTF-8 bytes): one buffer, reused, as every call is synchronous.
+ */
+const scratch = Buffer.allocUnsafeSlow(16 + 600);
+const SCRATCH_NAME_CHARS = 200;
+const HEX = '0123456789abcdef';
+
 /** RFC 9562 version 5 UUID: SHA-1 of the namespace's 16 bytes followed by the name's UTF-8 bytes. */
 export function uuidV5(name: string, namespace: string): string {
   const namespaceBytes = bytesOfNamespace(namespace);
-  // One buffer and the one-shot hash: every decision derives ids, and a Hash object per id cost more
-  // than the SHA-1 itself.
-  const input = Buffer.allocUnsafe(16 + Buffer.byteLength(name, 'utf8'));
-  namespaceBytes.copy(input, 0);
-  input.write(name, 16, 'utf8');
-  const bytes = hash('sha1', input, 'buffer');
-  bytes[6] = (bytes[6] & 0x0f) | 0x50;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = bytes.toString('hex', 0, 16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // The one-shot hash, hex out: every decision derives ids, and a Hash object, a fresh input buffer or
+  // a digest buffer per id each cost more than the SHA-1 itself.
+  let input: Buffer;
+  if (name.length <= SCRATCH_NAME_CHARS) {
+    namespaceBytes.copy(scratch, 0);
+    input = scratch.subarray(0, 16 + scratch.write(name, 16, 'utf8'));
+  } else {
+    input = Buffer.allocUnsafe(16 + Buffer.byteLength(name, 'utf8'));
+    namespaceBytes.copy(input, 0);
+    input.write(name, 16, 'utf8');
+  }
+  const hex = hash('sha1', input, 'hex');
+  // Version 5 in the 13th digit; the variant (binary 10) in the top bits of the 17th.
+  const variant = HEX[(parseInt(hex[16], 16) & 0x3) | 0x8];
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -8,6 +8,7 @@ import {
   SlotTaken,
   ValidationFailed,
   isoOf,
+  msOf,
   type TimeSpan,
 } from '@roomledger/booking-domain';
 import { isUuid, type EventMetadata } from '@roomledger/event-store';
@@ -339,7 +340,7 @@ function newBookingInput(request: Req) {
 
 /** Replies name instants one way: UTC, `Z`, milliseconds only when there are any (as the domain writes them). */
 function utc(value: string | undefined): string {
-  return value ? isoOf(Date.parse(value)) : '';
+  return value ? isoOf(msOf(value)) : '';
 }
 
 function span(value: TimeSpan): TimeSpan {
