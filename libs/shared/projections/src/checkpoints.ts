@@ -1,4 +1,5 @@
 import { parseCheckpoint, type Checkpoint } from '@roomledger/event-store';
+import { escapeLiteral } from 'pg';
 import { createIdempotently, quoteIdent, type Queryable } from './sql';
 
 /**
@@ -53,13 +54,23 @@ export async function storeCheckpoint(
   checkpoint: Checkpoint,
   schema: string = DEFAULT_SCHEMA,
 ): Promise<boolean> {
-  const result = await client.query(
-    `insert into ${quoteIdent(schema)}.checkpoints as stored (name, checkpoint) values ($1, $2)
-     on conflict (name) do update set checkpoint = excluded.checkpoint, updated_at = now()
-     where stored.checkpoint is null or stored.checkpoint < excluded.checkpoint`,
-    [name, parseCheckpoint(checkpoint)],
-  );
+  const result = await client.query(storeCheckpointSql(name, checkpoint, schema));
   return (result.rowCount ?? 0) > 0;
+}
+
+/**
+ * {@link storeCheckpoint}'s statement with its values written in: the simple protocol takes no
+ * parameters, and this way it can share a round trip with other statements (`...; commit`).
+ */
+export function storeCheckpointSql(
+  name: string,
+  checkpoint: Checkpoint,
+  schema: string = DEFAULT_SCHEMA,
+): string {
+  return `insert into ${quoteIdent(schema)}.checkpoints as stored (name, checkpoint)
+     values (${escapeLiteral(name)}, ${escapeLiteral(parseCheckpoint(checkpoint))})
+     on conflict (name) do update set checkpoint = excluded.checkpoint, updated_at = now()
+     where stored.checkpoint is null or stored.checkpoint < excluded.checkpoint`;
 }
 
 /**
@@ -75,24 +86,41 @@ export async function compareAndStoreCheckpoint(
   next: Checkpoint,
   schema: string = DEFAULT_SCHEMA,
 ): Promise<boolean> {
+  return checkpointMoved(await client.query(compareAndStoreCheckpointSql(name, expected, next, schema)));
+}
+
+/**
+ * {@link compareAndStoreCheckpoint}'s statement with its values written in, to share a round trip
+ * (`begin; ...`); read its result with {@link checkpointMoved}.
+ */
+export function compareAndStoreCheckpointSql(
+  name: string,
+  expected: Checkpoint | undefined,
+  next: Checkpoint,
+  schema: string = DEFAULT_SCHEMA,
+): string {
   const s = quoteIdent(schema);
+  const named = escapeLiteral(name);
+  const from = expected === undefined ? 'null' : escapeLiteral(parseCheckpoint(expected));
+  const to = escapeLiteral(parseCheckpoint(next));
   // The insert only when there is no row and none was expected; a row inserted meanwhile by another
   // writer conflicts and inserts nothing.
-  const { rows } = await client.query<{ moved: number }>(
-    `with updated as (
-       update ${s}.checkpoints set checkpoint = $3, updated_at = now()
-       where name = $1 and checkpoint is not distinct from $2
+  return `with updated as (
+       update ${s}.checkpoints set checkpoint = ${to}, updated_at = now()
+       where name = ${named} and checkpoint is not distinct from ${from}::text
        returning 1
      ), inserted as (
        insert into ${s}.checkpoints (name, checkpoint)
-       select $1, $3 where $2::text is null and not exists (select from ${s}.checkpoints where name = $1)
+       select ${named}, ${to} where ${from}::text is null and not exists (select from ${s}.checkpoints where name = ${named})
        on conflict (name) do nothing
        returning 1
      )
-     select (select count(*) from updated) + (select count(*) from inserted) as moved`,
-    [name, expected === undefined ? null : parseCheckpoint(expected), parseCheckpoint(next)],
-  );
-  return Number(rows[0].moved) > 0;
+     select (select count(*) from updated) + (select count(*) from inserted) as moved`;
+}
+
+/** Whether {@link compareAndStoreCheckpointSql}'s statement moved the checkpoint, from its result. */
+export function checkpointMoved(result: { rows: unknown[] }): boolean {
+  return Number((result.rows[0] as { moved: number | string }).moved) > 0;
 }
 
 /** Forgets the checkpoint of `name`: its next run starts from the beginning. */

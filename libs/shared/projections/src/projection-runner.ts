@@ -8,12 +8,13 @@ import {
   type SubscriptionBatch,
 } from '@roomledger/event-store';
 import { backoffDelay, type Backoff } from '@roomledger/retry';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import {
-  compareAndStoreCheckpoint,
+  checkpointMoved,
+  compareAndStoreCheckpointSql,
   ensureCheckpointTable,
   loadCheckpoint,
-  storeCheckpoint,
+  storeCheckpointSql,
 } from './checkpoints';
 import { eventStoreLag } from './lag';
 import { acquireLease } from './leadership';
@@ -438,8 +439,10 @@ export class ProjectionRunner {
 
   /**
    * `fenced` (the lease holder): the batch commits only if the stored checkpoint is still the one this
-   * runner applied up to, locked for the transaction. A lease can be lost while a batch is in flight and a
-   * rebuild can swap in a copy with an older checkpoint; either way nothing is applied on a wrong base.
+   * runner applied up to, moved first and locked for the transaction. A lease can be lost while a batch is
+   * in flight and a rebuild can swap in a copy with an older checkpoint; either way nothing is applied on
+   * a wrong base. Either way a batch is three round trips: `begin` with the fence, the projection's
+   * statements (one, for the booking projection), and the commit (with the store, unfenced).
    */
   private async applyBatch(batch: SubscriptionBatch, fenced: boolean): Promise<void> {
     const checkpoint = batch.checkpoint;
@@ -447,11 +450,16 @@ export class ProjectionRunner {
     // so a restart, a standby's lag and the next holder do not read them again.
     const moved = batch.events.length > 0 || compareCheckpoints(checkpoint, this.checkpoint) > 0;
     if (moved && checkpoint !== undefined) {
-      await this.inTransaction(async (client) => {
-        if (fenced) await this.moveFenced(client, checkpoint);
+      const statements = fenced
+        ? { withBegin: compareAndStoreCheckpointSql(this.name, this.checkpoint, checkpoint, this.schema) }
+        : { withCommit: storeCheckpointSql(this.name, checkpoint, this.schema) };
+      await this.inTransaction(async (client, fence) => {
+        if (fence && !checkpointMoved(fence)) {
+          const stored = await loadCheckpoint(client, this.name, this.schema);
+          throw new CheckpointMoved(this.name, stored, this.checkpoint);
+        }
         if (batch.events.length > 0) await this.options.apply(client, batch.events, this.context());
-        if (!fenced) await storeCheckpoint(client, this.name, checkpoint, this.schema);
-      });
+      }, statements);
       this.checkpoint = checkpoint;
       if (batch.events.length > 0) {
         this.eventsApplied += batch.events.length;
@@ -462,22 +470,25 @@ export class ProjectionRunner {
     this.notify();
   }
 
-  /** The fence: moves the stored checkpoint to `next` first, locking it, if it is still this runner's. */
-  private async moveFenced(client: PoolClient, next: Checkpoint): Promise<void> {
-    if (!(await compareAndStoreCheckpoint(client, this.name, this.checkpoint, next, this.schema))) {
-      const stored = await loadCheckpoint(client, this.name, this.schema);
-      throw new CheckpointMoved(this.name, stored, this.checkpoint);
-    }
-  }
-
-  private async inTransaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
+  /**
+   * Runs `work` in a transaction on the projection's schema. `withBegin` and `withCommit`: one statement
+   * each (no parameters) sent in the same round trip as `begin` and `commit`; `work` gets the result of
+   * the first. The simple protocol runs every statement of a string without parameters, and skips the
+   * rest of it after one fails.
+   */
+  private async inTransaction(
+    work: (client: PoolClient, withBegin: QueryResult | undefined) => Promise<void>,
+    statements: { readonly withBegin?: string; readonly withCommit?: string } = {},
+  ): Promise<void> {
+    const { withBegin, withCommit } = statements;
     const client = await this.options.pool.connect();
     let broken: Error | undefined;
     try {
-      // One round trip: the simple protocol runs both statements of a string without parameters.
-      await client.query(`begin; set local search_path to ${quoteIdent(this.schema)}, public`);
-      await work(client);
-      await client.query('commit');
+      const begin = `begin; set local search_path to ${quoteIdent(this.schema)}, public`;
+      const opened = await client.query(withBegin === undefined ? begin : `${begin}; ${withBegin}`);
+      // Several statements in one string answer with one result each.
+      await work(client, withBegin === undefined ? undefined : (opened as unknown as QueryResult[])[2]);
+      await client.query(withCommit === undefined ? 'commit' : `${withCommit}; commit`);
     } catch (error) {
       broken = error instanceof Error ? error : new Error(String(error));
       await client.query('rollback').catch(() => undefined);
