@@ -42,9 +42,9 @@ const CHECKPOINT_STORE_INTERVAL_MS = 1_000;
  * wrote it is re-sent too. Consumers deduplicate by `ce_id` (the event id). A clean `stop()` finishes
  * the batch in hand, stores its checkpoint and sends nothing twice.
  *
- * A failure (Kafka unreachable, a produce rejected, the checkpoint write failing, the mapper throwing)
+ * A failure (Kafka unreachable, a produce rejected, the store's read failing, the mapper throwing)
  * never skips anything: the relay logs it, keeps it in `status().lastError`, backs off and resumes
- * from its stored checkpoint, forever, until stopped.
+ * from its checkpoint (the last batch Kafka acknowledged), forever, until stopped.
  *
  * With `leaderPool`, every instance may run the relay: only the holder of the relay's lease (a
  * PostgreSQL advisory lock, see `acquireLease`) publishes, the others stand by and take over when it

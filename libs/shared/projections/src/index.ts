@@ -1,8 +1,11 @@
 export {
+  checkpointMoved,
   compareAndStoreCheckpoint,
+  compareAndStoreCheckpointSql,
   ensureCheckpointTable,
   loadCheckpoint,
   storeCheckpoint,
+  storeCheckpointSql,
   resetCheckpoint,
 } from './checkpoints';
 export {

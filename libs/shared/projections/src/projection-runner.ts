@@ -441,8 +441,8 @@ export class ProjectionRunner {
    * `fenced` (the lease holder): the batch commits only if the stored checkpoint is still the one this
    * runner applied up to, moved first and locked for the transaction. A lease can be lost while a batch is
    * in flight and a rebuild can swap in a copy with an older checkpoint; either way nothing is applied on
-   * a wrong base. Either way a batch is three round trips: `begin` with the fence, the projection's
-   * statements (one, for the booking projection), and the commit (with the store, unfenced).
+   * a wrong base. A batch is three round trips, fenced or not: `begin` (with the fence), the projection's
+   * statements (one, for the booking projection), and `commit` (with the store, unfenced).
    */
   private async applyBatch(batch: SubscriptionBatch, fenced: boolean): Promise<void> {
     const checkpoint = batch.checkpoint;
