@@ -46,16 +46,10 @@ export function uuidV5(name: string, namespace: string): string {
   const namespaceBytes = bytesOfNamespace(namespace);
   // The one-shot hash, hex out: every decision derives ids, and a Hash object, a fresh input buffer or
   // a digest buffer per id each cost more than the SHA-1 itself.
-  let input: Buffer;
-  if (name.length <= SCRATCH_NAME_CHARS) {
-    namespaceBytes.copy(scratch, 0);
-    input = scratch.subarray(0, 16 + scratch.write(name, 16, 'utf8'));
-  } else {
-    input = Buffer.allocUnsafe(16 + Buffer.byteLength(name, 'utf8'));
-    namespaceBytes.copy(input, 0);
-    input.write(name, 16, 'utf8');
-  }
-  const hex = hash('sha1', input, 'hex');
+  const target =
+    name.length <= SCRATCH_NAME_CHARS ? scratch : Buffer.allocUnsafe(16 + Buffer.byteLength(name, 'utf8'));
+  namespaceBytes.copy(target, 0);
+  const hex = hash('sha1', target.subarray(0, 16 + target.write(name, 16, 'utf8')), 'hex');
   // Version 5 in the 13th digit; the variant (binary 10) in the top bits of the 17th.
   const variant = HEX[(parseInt(hex[16], 16) & 0x3) | 0x8];
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;

@@ -136,13 +136,9 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
 
   await ensureCheckpointTable(options.pool, schema);
   let checkpoint = await loadCheckpoint(options.pool, options.name, schema);
-  /** The checkpoint moved past what is stored; stored by {@link storeSoon} or as the relay stops. */
+  /** The checkpoint moved past what is stored: stored by the once-a-second tick of {@link relayWhile}, and as it ends. */
   let unstored: Checkpoint | undefined;
-  let storedAt = -Infinity;
-  let storeTimer: NodeJS.Timeout | undefined;
   let storing: Promise<void> | undefined;
-  /** Between the start and the end of {@link relayWhile}: while the relay's timer may store. */
-  let relaying = false;
 
   let running = true;
   let leader = false;
@@ -208,7 +204,13 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
   /** Relays until `session` aborts (stop, or the lease lost). */
   const relayWhile = async (session: AbortSignal): Promise<void> => {
     let consecutiveFailures = 0;
-    relaying = true;
+    // A failed store is tried again at the next tick, whether or not the checkpoint moves meanwhile.
+    const ticker = setInterval(() => {
+      storing ??= storeUnstored().finally(() => {
+        storing = undefined;
+      });
+    }, CHECKPOINT_STORE_INTERVAL_MS);
+    ticker.unref();
     while (!session.aborted) {
       let subscription: Subscription | undefined;
       try {
@@ -243,7 +245,6 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
           if (batch.checkpoint !== undefined && compareCheckpoints(batch.checkpoint, checkpoint) > 0) {
             checkpoint = batch.checkpoint;
             unstored = checkpoint;
-            storeSoon();
           }
           if (batch.caughtUp && !caughtUp) logger.info({ checkpoint, published }, 'relay caught up');
           caughtUp = batch.caughtUp;
@@ -265,25 +266,9 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
         await subscription?.stop().catch(() => undefined);
       }
     }
-    relaying = false;
-    clearTimeout(storeTimer);
-    storeTimer = undefined;
+    clearInterval(ticker);
     await storing;
     await storeUnstored();
-  };
-
-  /** Stores the moved checkpoint once the last store is a second old: at once if it is already. */
-  const storeSoon = (): void => {
-    if (storeTimer !== undefined) return;
-    const wait = Math.max(0, storedAt + CHECKPOINT_STORE_INTERVAL_MS - performance.now());
-    storeTimer = setTimeout(() => {
-      storeTimer = undefined;
-      storing = storeUnstored().then(() => {
-        // A failed store (or a move while it ran) is stored at the next turn, loaded or quiet.
-        if (relaying && unstored !== undefined) storeSoon();
-      });
-    }, wait);
-    storeTimer.unref();
   };
 
   /** Stores the checkpoint the relay moved to, if it is not stored yet; a failure is logged and left for the next store. */
@@ -291,7 +276,6 @@ export async function runRelay(options: RelayOptions): Promise<Relay> {
     const pending = unstored;
     if (pending === undefined) return;
     unstored = undefined;
-    storedAt = performance.now();
     try {
       // Forwards only, so harmless if the next lease holder stored a later one meanwhile.
       await storeCheckpoint(options.pool, options.name, pending, schema);
